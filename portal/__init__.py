@@ -1,0 +1,74 @@
+"""The Centre Portal application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import INSTANCE, Config, config_for_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI. Nothing connects at import time."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(INSTANCE))
+    config_class = config or config_for_environment()
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        from portal.config import ConfigError
+
+        raise ConfigError("SECRET_KEY must be set (PORTAL_ENV=development gives a throwaway one).")
+    if "JOBS_INLINE" not in overrides:
+        app.config["JOBS_INLINE"] = not app.config.get("REDIS_URL")
+    _ensure_instance_dirs(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_models()
+    from portal import cli, web
+
+    web.init_app(app)
+    cli.init_app(app)
+    logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _ensure_instance_dirs(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+
+def _register_models() -> None:
+    """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
+    import portal.audit  # noqa: F401
+    import portal.auth.models  # noqa: F401
+    import portal.mail  # noqa: F401
+    import tenants.learners.models  # noqa: F401
+    import tenants.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.admin.routes import bp as admin_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.public.routes import bp as public_bp
+    from tenants.routes import centre_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(centre_bp, url_prefix="/c/<slug>")

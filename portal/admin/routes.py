@@ -1,0 +1,202 @@
+"""The awarding body's area: centre applications, centres, staff on a centre's behalf, outbox, audit."""
+from flask import Blueprint, abort, flash, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm
+from portal.audit import AuditEvent
+from portal.auth.models import AccountStatus, Role, User
+from portal.db import commit, utcnow
+from portal.extensions import db
+from portal.forms import ReasonForm, apply_refusal
+from portal.mail import OutboundEmail
+from portal.rules import Refused
+from portal.web import form_page, render, requires_role, see_other
+from tenants import services as centres
+from tenants.models import Centre, CentreStatus
+from tenants.staff import services as staff
+from tenants.staff.forms import StaffRequestForm
+
+bp = Blueprint("admin", __name__)
+CENTRE_ROLES = (Role.PLATFORM_ADMIN, Role.QUALITY)
+PAGE = 100
+
+
+@bp.before_request
+@login_required
+def awarding_body_only():
+    """Centre staff never see the awarding body's pages."""
+    if not current_user.is_awarding_body:
+        abort(404)
+
+
+@bp.get("/")
+def dashboard():
+    counts = dict(db.session.execute(select(Centre.status, func.count()).group_by(Centre.status)).all())
+    return render_template("admin/dashboard.html", counts=counts)
+
+
+def _centre_or_404(centre_id: int) -> Centre:
+    return db.get_or_404(Centre, centre_id)
+
+
+@bp.get("/applications")
+@requires_role(*CENTRE_ROLES)
+def applications():
+    status = request.args.get("status", CentreStatus.APPLIED.value)
+    if status not in {s.value for s in CentreStatus}:
+        abort(404)
+    rows = db.session.execute(select(Centre).where(Centre.status == status).order_by(Centre.applied_at)
+                              .limit(PAGE)).scalars().all()
+    return render("admin/applications.html", "admin/_applications_table.html", applications=rows,
+                  status=status, statuses=list(CentreStatus), now=utcnow())
+
+
+@bp.route("/applications/<int:centre_id>", methods=["GET", "POST"])
+@requires_role(*CENTRE_ROLES)
+def application(centre_id: int):
+    centre = _centre_or_404(centre_id)
+    form = ApproveCentreForm(data=None if request.method == "POST" else {
+        "slug": centres.suggest_slug(centre.name), "centre_number": centres.suggest_centre_number(),
+        "quality_contact_name": centre.contact_name, "quality_contact_email": centre.contact_email})
+    if form.validate_on_submit():
+        try:
+            centres.approve_application(centre, slug=form.slug.data, centre_number=form.centre_number.data,
+                                        quality_contact_name=form.quality_contact_name.data,
+                                        quality_contact_email=form.quality_contact_email.data, by=current_user)
+        except Refused as refused:
+            apply_refusal(form, refused)
+        else:
+            commit()
+            flash(f"{centre.name} is approved. Its Quality contact has been emailed a link to set a password.",
+                  "success")
+            return see_other("admin.centre", centre_id=centre.id)
+    return form_page("admin/application.html", form, centre=centre, decline_form=ReasonForm(prefix="decline"),
+                     now=utcnow())
+
+
+@bp.post("/applications/<int:centre_id>/decline")
+@requires_role(*CENTRE_ROLES)
+def decline_application(centre_id: int):
+    centre = _centre_or_404(centre_id)
+    form = ReasonForm(prefix="decline")
+    if form.validate_on_submit():
+        try:
+            centres.decline_application(centre, reason=form.reason.data, by=current_user)
+        except Refused as refused:
+            flash(refused.message, "error")
+        else:
+            commit()
+            flash(f"Declined the application from {centre.name}; the applicant has been told.", "success")
+            return see_other("admin.applications")
+    else:
+        flash("Give a reason to decline the application.", "error")
+    return see_other("admin.application", centre_id=centre.id)
+
+
+@bp.get("/centres")
+@requires_role(*CENTRE_ROLES)
+def centre_list():
+    rows = db.session.execute(select(Centre).where(Centre.status.in_(
+        (CentreStatus.APPROVED, CentreStatus.SUSPENDED, CentreStatus.CLOSED))).order_by(Centre.name)).scalars().all()
+    return render_template("admin/centres.html", centres=rows)
+
+
+def _centre_page(centre: Centre, **forms):
+    members = staff.staff_of(centre)
+    appoint = forms.pop("appoint_form", None) or AppointQualityContactForm()
+    appoint.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u in members
+                               if u.status is AccountStatus.ACTIVE and not u.is_quality_contact]
+    context = {"request_form": StaffRequestForm(prefix="staff"), "status_form": ReasonForm(prefix="status"),
+               "appoint_form": appoint, **forms}
+    has_errors = any(f.errors for f in context.values())
+    return render_template("admin/centre.html", centre=centre, staff=members, **context), 422 if has_errors else 200
+
+
+@bp.get("/centres/<int:centre_id>")
+@requires_role(*CENTRE_ROLES)
+def centre(centre_id: int):
+    return _centre_page(_centre_or_404(centre_id))
+
+
+@bp.post("/centres/<int:centre_id>/staff")
+@requires_role(*CENTRE_ROLES)
+def request_staff(centre_id: int):
+    """Awarding-body staff ask for an account on the centre's behalf; the Quality contact still decides."""
+    centre = _centre_or_404(centre_id)
+    form = StaffRequestForm(prefix="staff")
+    if form.validate_on_submit():
+        try:
+            user = staff.request_staff_account(centre, name=form.name.data, email=form.email.data,
+                                               job_title=form.job_title.data or "", requested_by=current_user)
+        except Refused as refused:
+            apply_refusal(form, refused)
+        else:
+            commit()
+            flash(f"Requested an account for {user.name}; the centre's Quality contact decides.", "success")
+            return see_other("admin.centre", centre_id=centre.id)
+    return _centre_page(centre, request_form=form)
+
+
+@bp.post("/centres/<int:centre_id>/quality-contact")
+@requires_role(*CENTRE_ROLES)
+def appoint_quality_contact(centre_id: int):
+    centre = _centre_or_404(centre_id)
+    form = AppointQualityContactForm()
+    members = {u.id: u for u in staff.staff_of(centre)}
+    form.user_id.choices = [(uid, u.name) for uid, u in members.items()]
+    if form.validate_on_submit():
+        try:
+            staff.appoint_quality_contact(centre, members[form.user_id.data], by=current_user)
+        except Refused as refused:
+            apply_refusal(form, refused)
+        else:
+            commit()
+            flash(f"{members[form.user_id.data].name} is now the Quality contact.", "success")
+            return see_other("admin.centre", centre_id=centre.id)
+    return _centre_page(centre, appoint_form=form)
+
+
+@bp.post("/centres/<int:centre_id>/status/<any(suspended, approved, closed):new_status>")
+@requires_role(Role.PLATFORM_ADMIN)
+def change_status(centre_id: int, new_status: str):
+    centre = _centre_or_404(centre_id)
+    form = ReasonForm(prefix="status")
+    if form.validate_on_submit():
+        try:
+            centres.change_status(centre, CentreStatus(new_status), reason=form.reason.data, by=current_user)
+        except Refused as refused:
+            apply_refusal(form, refused)
+        else:
+            commit()
+            flash(f"{centre.name} is now {centre.status.label.lower()}.", "success")
+            return see_other("admin.centre", centre_id=centre.id)
+    return _centre_page(centre, status_form=form)
+
+
+@bp.get("/outbox")
+@requires_role(Role.PLATFORM_ADMIN)
+def outbox():
+    messages = db.session.execute(select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(PAGE)).scalars()
+    return render_template("admin/outbox.html", messages=list(messages))
+
+
+@bp.get("/outbox/<int:email_id>")
+@requires_role(Role.PLATFORM_ADMIN)
+def outbox_message(email_id: int):
+    return render_template("admin/outbox_message.html", message=db.get_or_404(OutboundEmail, email_id))
+
+
+@bp.get("/audit")
+@requires_role(Role.PLATFORM_ADMIN)
+def audit_log():
+    events = db.session.execute(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                .limit(PAGE)).scalars().all()
+    return render_template("admin/audit.html", events=events)
+
+
+@bp.get("/people")
+@requires_role(Role.PLATFORM_ADMIN)
+def people():
+    rows = db.session.execute(select(User).where(User.centre_id.is_(None)).order_by(User.name)).scalars().all()
+    return render_template("admin/people.html", people=rows, roles=list(Role))

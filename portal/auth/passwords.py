@@ -1,0 +1,34 @@
+"""Password hashing with argon2id. Tests use cheap parameters; production uses the library's defaults."""
+from __future__ import annotations
+
+import functools
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+MIN_LENGTH = 12
+
+
+@functools.cache
+def _hasher(profile: str) -> PasswordHasher:
+    if profile == "test":
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of `password`."""
+    return _hasher(current_app.config["PASSWORD_HASH_PROFILE"]).hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """True if `password` matches; a missing hash never matches (but still costs a hash, against timing)."""
+    hasher = _hasher(current_app.config["PASSWORD_HASH_PROFILE"])
+    if not stored_hash:
+        hasher.hash(password)
+        return False
+    try:
+        return hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -1,0 +1,95 @@
+"""Sign in, sign out, set a password from an emailed link."""
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal import audit
+from portal.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
+from portal.auth.services import (
+    authenticate,
+    find_password_link,
+    request_password_reset,
+    set_password_from_link,
+)
+from portal.db import commit
+from portal.extensions import limiter
+from portal.forms import ConfirmForm, apply_refusal
+from portal.rules import Refused
+from portal.web import form_page
+
+bp = Blueprint("auth", __name__)
+
+
+def home_for(user) -> str:
+    """Where a person lands after signing in."""
+    if user.is_awarding_body:
+        return url_for("admin.dashboard")
+    return url_for("centre.staff.dashboard", slug=user.centre.slug)
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only a local path: never an open redirect to another site.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            commit()
+            session.clear()  # a fresh session at sign-in: nothing carried over from before
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user), code=303)
+        form.form_errors.append(
+            "We could not sign you in with that email address and password. A new account can sign in "
+            "only after the centre's Quality contact approves it and you set a password from the email.")
+    return form_page("auth/sign_in.html", form)
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    ConfirmForm().validate_on_submit()
+    audit.record("signed_out", actor=current_user, centre_id=current_user.centre_id,
+                 subject=current_user.email)
+    commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"), code=303)
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def set_password(token: str):
+    link = find_password_link(token)
+    if link is None:
+        return render_template("auth/link_expired.html"), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = set_password_from_link(token, form.password.data)
+        except Refused as refused:
+            apply_refusal(form, refused)
+        else:
+            commit()
+            logout_user()
+            session.clear()
+            flash("Your password is set. Sign in with it now.", "success")
+            return redirect(url_for("auth.sign_in", email=user.email), code=303)
+    return form_page("auth/set_password.html", form, user=link.user)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return form_page("auth/forgot_password.html", form)

@@ -1,0 +1,126 @@
+"""Signing in and set-password links."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal import audit
+from portal.auth.models import AccountStatus, PasswordLink, User, new_session_token
+from portal.auth.passwords import MIN_LENGTH, hash_password, verify_password
+from portal.db import utcnow
+from portal.extensions import db
+from portal.mail import link_to, queue_email
+from portal.rules import Refused
+from tenants.models import CentreStatus
+from tenants.scoping import ALL_CENTRES
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The account with this email, whichever centre it belongs to (sign-in is not tenant-scoped)."""
+    statement = select(User).where(User.email == normalise_email(email)).execution_options(**{ALL_CENTRES: True})
+    return db.session.execute(statement).scalar_one_or_none()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The signed-in account for a session id `<id>:<session token>`, if it may still be signed in."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    statement = select(User).where(User.id == int(user_id)).execution_options(**{ALL_CENTRES: True})
+    user = db.session.execute(statement).scalar_one_or_none()
+    if user is None or not secrets.compare_digest(user.session_token, token) or not may_sign_in(user):
+        return None
+    return user
+
+
+def may_sign_in(user: User) -> bool:
+    """Only active accounts with a password, at an approved centre (or at the awarding body), sign in."""
+    if user.status is not AccountStatus.ACTIVE or not user.password_hash:
+        return False
+    return user.centre is None or user.centre.status is CentreStatus.APPROVED
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account these credentials sign in, or None (for every reason: the message never says which)."""
+    user = find_user_by_email(email)
+    if user is None:
+        verify_password(None, password)  # same cost as a real check, so timing tells nothing
+        return None
+    if not verify_password(user.password_hash, password) or not may_sign_in(user):
+        return None
+    user.last_sign_in_at = utcnow()
+    audit.record("signed_in", actor=user, centre_id=user.centre_id, subject=user.email)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_password_link(user: User, *, reason: str) -> str:
+    """Revoke the account's earlier links, make a new one-time link and email it. Returns the token."""
+    now = utcnow()
+    db.session.execute(update(PasswordLink)
+                       .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None),
+                              PasswordLink.revoked_at.is_(None))
+                       .values(revoked_at=now))
+    token = secrets.token_urlsafe(32)  # 256 bits
+    hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+    db.session.add(PasswordLink(user_id=user.id, token_hash=_token_hash(token),
+                                expires_at=now + timedelta(hours=hours)))
+    link = link_to("auth.set_password", token=token)
+    where = f" at {user.centre.name}" if user.centre else " at the awarding body"
+    queue_email(user.email, "Set your Centre Portal password", (
+        f"Hello {user.name},\n\n{reason}\n\nSet your password for your account{where} here:\n{link}\n\n"
+        f"The link works once and expires in {hours} hours. If you did not expect this email, ignore it.\n"
+    ), centre_id=user.centre_id)
+    return token
+
+
+def find_password_link(token: str) -> PasswordLink | None:
+    """The link for this token if it is still usable (not used, revoked or expired)."""
+    link = db.session.execute(select(PasswordLink).where(PasswordLink.token_hash == _token_hash(token))
+                              ).scalar_one_or_none()
+    if link is None or link.used_at or link.revoked_at or link.expires_at <= utcnow():
+        return None
+    if link.user.status is not AccountStatus.ACTIVE:
+        return None
+    return link
+
+
+def set_password_from_link(token: str, password: str) -> User:
+    """Use a link once: set the password and end any other session of the account."""
+    link = find_password_link(token)
+    if link is None:
+        raise Refused("This link has expired or has already been used. Ask for a new one.")
+    check_password_rules(password)
+    user = link.user
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    link.used_at = utcnow()
+    audit.record("password_set", actor=user, centre_id=user.centre_id, subject=user.email)
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Email a set-password link if the address has an active account; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is not None and user.status is AccountStatus.ACTIVE:
+        issue_password_link(user, reason="Someone (we hope you) asked to reset your password.")
+        audit.record("password_reset_requested", centre_id=user.centre_id, subject=user.email)
+
+
+def check_password_rules(password: str) -> None:
+    """NCSC-style: long enough, not obviously guessable; no composition rules."""
+    if len(password) < MIN_LENGTH:
+        raise Refused(f"Use at least {MIN_LENGTH} characters.", field="password")
+    if len(set(password)) < 4:
+        raise Refused("Use a password that is harder to guess.", field="password")

@@ -1,0 +1,30 @@
+"""Flask commands: `flask --app wsgi demo` seeds a demonstration workspace."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from portal.extensions import db
+
+DEMO_PASSWORD = "demo-password-2026"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo)
+
+
+@click.command("demo")
+def demo() -> None:
+    """Seed the demo (once) and print the sign-ins."""
+    from portal.auth.models import User
+    from portal.demo import seed_demo
+
+    if db.session.execute(select(User.id).limit(1)).first() is None:
+        seed_demo(DEMO_PASSWORD)
+        click.echo("Seeded the demo.")
+    click.echo("\nDemo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+    for user in db.session.execute(select(User).where(User.password_hash.is_not(None)).order_by(User.id)).scalars():
+        where = user.centre.name if user.centre else "awarding body, every role"
+        role = " — Quality contact" if user.is_quality_contact else ""
+        click.echo(f"  {user.email:<34} {where}{role}")

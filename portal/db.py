@@ -1,0 +1,52 @@
+"""Shared column types and the commit helper every route and job uses.
+
+`commit()` is the one place a unit of work ends: it commits, then hands the background jobs that the
+transaction asked for to the queue (or runs them inline when there is no Redis). Jobs are therefore
+never started for work that rolled back.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, Enum, TypeDecorator
+
+from portal.extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite forgets the zone; we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(cls: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by value as VARCHAR with a CHECK constraint: the same schema on SQLite and PostgreSQL."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=32,
+                values_callable=lambda e: [m.value for m in e])
+
+
+def utcnow() -> datetime:
+    """The current moment, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def commit() -> None:
+    """Commit the current transaction, then dispatch the jobs it registered."""
+    from jobs import dispatch_committed
+
+    db.session.commit()
+    dispatch_committed()

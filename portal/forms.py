@@ -1,0 +1,36 @@
+"""Form pieces shared by every area."""
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ReasonForm(FlaskForm):
+    """A decision that needs a reason (declining, suspending, closing)."""
+
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."), Length(max=500)])
+
+
+def email_field(label: str = "Email address", **kwargs) -> StringField:
+    return StringField(label, validators=[DataRequired("Enter an email address."),
+                                          Email("Enter an email address like name@example.org.",
+                                                check_deliverability=False),
+                                          Length(max=254)],
+                       render_kw={"autocomplete": "email", "spellcheck": "false"}, **kwargs)
+
+
+def name_field(label: str = "Full name", **kwargs) -> StringField:
+    return StringField(label, validators=[DataRequired("Enter a name."), Length(max=120)],
+                       render_kw={"autocomplete": "name"}, **kwargs)
+
+
+def apply_refusal(form: FlaskForm, refused) -> None:
+    """Show a service's refusal beside its field (or at the top of the form)."""
+    field = getattr(form, refused.field, None) if refused.field else None
+    if field is not None:
+        field.errors = [*field.errors, refused.message]
+    else:
+        form.form_errors.append(refused.message)

@@ -1,0 +1,90 @@
+"""Outgoing email: written to the outbox in the caller's transaction, sent over SMTP by a job.
+
+Without MAIL_SERVER (the demo) messages stay in the outbox, marked as held, and admins read them on
+the outbox page — that is how demo users receive their set-password links.
+"""
+from __future__ import annotations
+
+import enum
+import smtplib
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from flask import current_app
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import UTCDateTime, enum_column, utcnow
+from portal.extensions import db
+
+
+class EmailStatus(enum.StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    HELD = "held"  # no SMTP server configured: kept in the outbox only
+    FAILED = "failed"
+
+
+class OutboundEmail(db.Model):
+    """One message to one recipient. `centre_id` says which centre it concerns, if any."""
+
+    __tablename__ = "outbound_email"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"), index=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[EmailStatus] = mapped_column(enum_column(EmailStatus, "email_status"),
+                                                default=EmailStatus.QUEUED, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def link_to(endpoint: str, **values) -> str:
+    """An absolute URL for an email, built from PUBLIC_BASE_URL (works in jobs and commands too)."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return base + current_app.url_map.bind("portal.invalid").build(endpoint, values)
+
+
+def queue_email(to: str, subject: str, body: str, *, centre_id: int | None = None) -> OutboundEmail:
+    """Put a message in the outbox; it is sent by a job once the current transaction commits."""
+    from jobs import after_commit
+    from jobs.email import send_email
+
+    message = OutboundEmail(to=to, subject=subject, body=body, centre_id=centre_id)
+    db.session.add(message)
+    db.session.flush()
+    after_commit(send_email, message.id)
+    return message
+
+
+def deliver(message: OutboundEmail) -> None:
+    """Send one outbox message over SMTP (or hold it when no server is configured). Idempotent."""
+    if message.status in (EmailStatus.SENT, EmailStatus.HELD):
+        return
+    config = current_app.config
+    message.attempts += 1
+    if not config.get("MAIL_SERVER"):
+        message.status = EmailStatus.HELD
+        return
+    if not message.message_id:
+        message.message_id = make_msgid(domain="centre-portal.invalid")
+    email = EmailMessage()
+    email["From"] = config["MAIL_SENDER"]
+    email["To"] = message.to
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email.set_content(message.body)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(email)
+    message.status = EmailStatus.SENT
+    message.sent_at = utcnow()

@@ -1,0 +1,125 @@
+"""Request plumbing shared by every area: htmx rendering, roles, errors, security headers."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from portal.extensions import htmx, login_manager
+from portal.workdays import to_london
+
+
+def render(template: str, partial: str | None = None, **context):
+    """Render the full page, or only `partial` for an htmx request.
+
+    A history-restore request (Back after an htmx swap) gets the full page, never a bare fragment.
+    """
+    if partial and htmx and not htmx.history_restore_request:
+        return render_template(partial, **context)
+    return render_template(template, **context)
+
+
+def partial_or_see_other(partial: str, endpoint: str, *, flash_message: str = "", **context):
+    """After a successful POST: the updated partial for htmx, else a flash and a 303 to `endpoint`.
+
+    `context` renders the partial; the redirect keeps the current centre through url_defaults.
+    """
+    if htmx and not htmx.history_restore_request:
+        return render_template(partial, **context)
+    if flash_message:
+        flash(flash_message, "success")
+    return see_other(endpoint)
+
+
+def form_page(template: str, form, **context):
+    """Render a page with a form: 422 when it carries errors (what was typed is kept in the form)."""
+    return render_template(template, form=form, **context), 422 if form.errors or form.form_errors else 200
+
+
+def see_other(endpoint: str, **values):
+    """Redirect with 303 after a POST, so Refresh never repeats it."""
+    return redirect(url_for(endpoint, **values), code=303)
+
+
+def requires_role(*roles) -> Callable:
+    """Guard an awarding-body view: signed in, awarding-body staff, holding one of `roles`."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.required_roles = roles
+        return guarded
+
+    return decorate
+
+
+def _london(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
+    return to_london(moment).strftime(fmt) if moment else ""
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    # One URL serves a full page and an htmx partial: caches must keep them apart.
+    response.vary.add("HX-Request")
+    return response
+
+
+def _error(status: int, title: str, message: str):
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Attach login loading, template helpers, error pages and headers."""
+    from portal.auth.services import load_session_user
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+
+    app.jinja_env.filters["london"] = _london
+    app.jinja_env.globals["htmx_version"] = "2.0.11"
+    app.after_request(_security_headers)
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _error(403, "You do not have access to this page",
+                      "Your account does not have the role this page needs.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _error(404, "Page not found", "If you typed the web address, check it is correct.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return _error(413, "That file is too large", f"Files can be up to {limit} MB.")
+
+    @app.errorhandler(429)
+    def too_many(error):
+        return _error(429, "Too many attempts", "Please wait a minute and try again.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _error(400, "Your form expired", "Go back, reload the page and send the form again. "
+                      "Nothing was saved.")
+
+    @app.context_processor
+    def navigation():
+        return {"current_path": request.path}

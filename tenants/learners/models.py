@@ -1,0 +1,36 @@
+"""Learners registered at a centre (they have no portal account)."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import enum_column
+from portal.extensions import db
+from tenants.scoping import CentreOwned
+
+
+class LearnerStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class Learner(CentreOwned, db.Model):
+    """A learner at one centre; the enrolment number (ENR) is unique within that centre."""
+
+    __tablename__ = "learner"
+    __table_args__ = (UniqueConstraint("centre_id", "enrolment_number", name="uq_learner_centre_enr"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    enrolment_number: Mapped[str] = mapped_column(String(40))
+    qualification: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[LearnerStatus] = mapped_column(enum_column(LearnerStatus, "learner_status"),
+                                                  default=LearnerStatus.IN_PROGRESS)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

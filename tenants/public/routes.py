@@ -1,0 +1,9 @@
+"""A centre's public pages (no account)."""
+from flask import Blueprint, g, render_template
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("centre/public_home.html", centre=g.centre)

@@ -1,0 +1,12 @@
+"""The `/c/<slug>` blueprint: every centre's pages hang under it, each area a nested blueprint."""
+from flask import Blueprint
+
+from tenants.context import add_slug, load_centre
+from tenants.public.routes import bp as public_bp
+from tenants.staff.routes import bp as staff_bp
+
+centre_bp = Blueprint("centre", __name__)
+centre_bp.url_value_preprocessor(load_centre)
+centre_bp.url_defaults(add_slug)
+centre_bp.register_blueprint(public_bp)
+centre_bp.register_blueprint(staff_bp, url_prefix="/staff")

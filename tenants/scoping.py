@@ -1,0 +1,105 @@
+"""THE tenant-scoping mechanism: every centre-owned row is reached through it.
+
+Three parts, after redash's `BelongsToOrgMixin` + `get_by_id_and_org`:
+
+1. `CentreOwned`, a mixin that gives a table its `centre_id`;
+2. `get_or_404(Model, id)` (and `scoped_select`) — the main path: the row must belong to the current
+   centre, or the answer is 404 whatever the reason;
+3. a safety net on the session: while a centre is current (`/c/<slug>/...` requests), every ORM SELECT is
+   filtered with `with_loader_criteria` (rows of `CentreOwnedOptional` tables with no centre — awarding-body
+   staff, say — stay visible: they belong to no other centre), and a flush refuses to write a row of
+   another centre (new rows get the current centre).
+
+The safety net does not see explicit join ON clauses, `has()/any()`, unions or Core statements, so
+views use the helpers, and a test walks every tenant route as another centre's member.
+"""
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import abort, g, has_app_context
+from sqlalchemy import ForeignKey, event, or_, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+from portal.extensions import db
+
+ALL_CENTRES = "all_centres"  # execution option: an awarding-body or system read across centres
+
+T = TypeVar("T", bound="CentreOwned")
+
+
+class CentreOwned:
+    """Mixin for every table whose rows belong to one centre."""
+
+    @declared_attr
+    def centre_id(cls) -> Mapped[int]:  # noqa: N805 - SQLAlchemy declared_attr convention
+        return mapped_column(ForeignKey("centre.id", ondelete="RESTRICT"), index=True, nullable=False)
+
+
+class CentreOwnedOptional:
+    """Mixin for tables that hold both centre rows and awarding-body rows (centre_id NULL).
+
+    Inside a centre's pages only that centre's rows are visible; awarding-body rows are not.
+    """
+
+    @declared_attr
+    def centre_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("centre.id", ondelete="RESTRICT"), index=True, nullable=True)
+
+
+SCOPED = (CentreOwned, CentreOwnedOptional)
+
+
+def current_centre_id() -> int | None:
+    """The id of the centre whose pages are being served, if any."""
+    if not has_app_context():
+        return None
+    return g.get("tenant_centre_id")
+
+
+def scoped_select(model: type[T]):
+    """A SELECT of `model` limited to the current centre (explicitly, not only by the safety net)."""
+    centre_id = current_centre_id()
+    if centre_id is None:
+        raise RuntimeError(f"scoped_select({model.__name__}) outside a centre's pages")
+    return select(model).where(model.centre_id == centre_id)
+
+
+def get_or_404(model: type[T], ident: int) -> T:
+    """The current centre's row with this id, or 404 — never another centre's row, never a hint."""
+    row = db.session.execute(scoped_select(model).where(model.id == ident)).scalar_one_or_none()
+    if row is None:
+        abort(404)
+    return row
+
+
+class CrossCentreWrite(RuntimeError):
+    """Code tried to write a row of another centre while serving this centre."""
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_reads(state) -> None:
+    centre_id = current_centre_id()
+    if centre_id is None or not state.is_select or state.execution_options.get(ALL_CENTRES):
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(CentreOwned, lambda cls: cls.centre_id == centre_id, include_aliases=True),
+        # Awarding-body rows (NULL) are not another centre's: an audit event by ILM staff keeps its actor.
+        with_loader_criteria(CentreOwnedOptional,
+                             lambda cls: or_(cls.centre_id == centre_id, cls.centre_id.is_(None)),
+                             include_aliases=True),
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_writes(session, flush_context, instances) -> None:
+    centre_id = current_centre_id()
+    if centre_id is None:
+        return
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, SCOPED):
+            continue
+        if obj in session.new and obj.centre_id is None and isinstance(obj, CentreOwned):
+            obj.centre_id = centre_id
+        if obj.centre_id is not None and obj.centre_id != centre_id:
+            raise CrossCentreWrite(f"{type(obj).__name__} of centre {obj.centre_id} in centre {centre_id}")

@@ -1,0 +1,98 @@
+"""Centre staff pages: dashboard, staff accounts (approved by the Quality contact), audit log."""
+from flask import Blueprint, flash, g, render_template
+from flask_login import current_user
+
+from portal.audit import AuditEvent
+from portal.auth.models import User
+from portal.db import commit
+from portal.extensions import db
+from portal.forms import ConfirmForm, ReasonForm, apply_refusal
+from portal.rules import Refused
+from portal.web import form_page, partial_or_see_other, see_other
+from tenants.context import require_member, require_quality_contact
+from tenants.scoping import get_or_404, scoped_select
+from tenants.staff import services
+from tenants.staff.forms import StaffRequestForm
+
+bp = Blueprint("staff", __name__)
+bp.before_request(require_member)
+
+AUDIT_PAGE = 100
+
+
+@bp.get("/")
+def dashboard():
+    pending = [u for u in services.staff_of(g.centre) if u.status.value == "pending"]
+    return render_template("centre/dashboard.html", centre=g.centre, pending=pending)
+
+
+@bp.get("/accounts")
+def accounts():
+    return render_template("centre/staff.html", centre=g.centre, staff=services.staff_of(g.centre),
+                           form=ConfirmForm(), decline_form=ReasonForm())
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+def request_account():
+    form = StaffRequestForm()
+    if form.validate_on_submit():
+        try:
+            user = services.request_staff_account(g.centre, name=form.name.data, email=form.email.data,
+                                                  job_title=form.job_title.data or "", requested_by=current_user)
+        except Refused as refused:
+            apply_refusal(form, refused)
+        else:
+            commit()
+            flash(f"Requested an account for {user.name}. The Quality contact will approve or decline it.",
+                  "success")
+            return see_other("centre.staff.accounts")
+    return form_page("centre/staff_request.html", form, centre=g.centre)
+
+
+def _decide(user_id: int, decide, done: str):
+    """Load the centre's account, apply the Quality contact's decision, answer with its row or a redirect."""
+    require_quality_contact()
+    user = get_or_404(User, user_id)
+    try:
+        decide(user)
+    except Refused as refused:
+        flash(refused.message, "error")
+        return see_other("centre.staff.accounts")
+    commit()
+    return partial_or_see_other("centre/_staff_row.html", "centre.staff.accounts", flash_message=done.format(user=user),
+                                user=user, form=ConfirmForm(), decline_form=ReasonForm(), notice=done.format(user=user))
+
+
+@bp.post("/accounts/<int:user_id>/approve")
+def approve(user_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return see_other("centre.staff.accounts")
+    return _decide(user_id, lambda u: services.approve_staff_account(g.centre, u, by=current_user),
+                   "Approved {user.name}: they have been emailed a link to set their password.")
+
+
+@bp.post("/accounts/<int:user_id>/decline")
+def decline(user_id: int):
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash("Give a reason to decline an account request.", "error")
+        return see_other("centre.staff.accounts")
+    return _decide(user_id, lambda u: services.decline_staff_account(g.centre, u, by=current_user,
+                                                                      reason=form.reason.data),
+                   "Declined the account request for {user.name}.")
+
+
+@bp.post("/accounts/<int:user_id>/close")
+def close(user_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return see_other("centre.staff.accounts")
+    return _decide(user_id, lambda u: services.close_staff_account(g.centre, u, by=current_user),
+                   "Closed {user.name}'s account: they are signed out and cannot sign in.")
+
+
+@bp.get("/audit")
+def audit_log():
+    require_quality_contact()
+    events = db.session.execute(scoped_select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                .limit(AUDIT_PAGE)).scalars().all()
+    return render_template("centre/audit.html", centre=g.centre, events=events)

@@ -1,0 +1,130 @@
+"""Staff accounts of a centre, gated by its Quality contact (SPEC §3)."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal import audit
+from portal.auth.models import AccountStatus, User, new_session_token
+from portal.auth.services import find_user_by_email, issue_password_link, normalise_email
+from portal.db import utcnow
+from portal.extensions import db
+from portal.mail import queue_email
+from portal.rules import Refused
+from tenants.learners.models import Learner, LearnerStatus
+from tenants.models import Centre
+from tenants.scoping import ALL_CENTRES
+
+
+def quality_contact(centre: Centre) -> User | None:
+    """The centre's current Quality contact."""
+    statement = select(User).where(User.centre_id == centre.id, User.is_quality_contact.is_(True))
+    return db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalar_one_or_none()
+
+
+def staff_of(centre: Centre) -> list[User]:
+    """Every account of the centre, pending first, then by name."""
+    order = (User.status != AccountStatus.PENDING, User.status != AccountStatus.ACTIVE, User.name)
+    statement = select(User).where(User.centre_id == centre.id).order_by(*order)
+    return list(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars())
+
+
+def _refuse_learner_in_progress(centre: Centre, email: str) -> None:
+    statement = (select(Learner.id)
+                 .where(Learner.centre_id == centre.id, func.lower(Learner.email) == email,
+                        Learner.status == LearnerStatus.IN_PROGRESS)
+                 .execution_options(**{ALL_CENTRES: True}))
+    if db.session.execute(statement).first():
+        raise Refused("This person is registered as a learner at this centre with a qualification in "
+                      "progress, so cannot have a staff account until it is completed.", field="email")
+
+
+def request_staff_account(centre: Centre, *, name: str, email: str, job_title: str, requested_by: User) -> User:
+    """Create a pending account for the Quality contact to approve or decline."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise Refused("An account with this email address already exists.", field="email")
+    _refuse_learner_in_progress(centre, email)
+    user = User(centre_id=centre.id, name=name.strip(), email=email, job_title=job_title.strip(),
+                status=AccountStatus.PENDING, requested_by_id=requested_by.id)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("staff_requested", actor=requested_by, centre_id=centre.id, subject=email,
+                 detail=f"{name} ({job_title})" if job_title else name)
+    contact = quality_contact(centre)
+    if contact is not None and contact.id != requested_by.id:
+        queue_email(contact.email, f"Staff account request for {centre.name}", (
+            f"Hello {contact.name},\n\n{requested_by.name} asked for a staff account for {user.name} "
+            f"<{email}> at {centre.name}.\nOnly you, as the centre's Quality contact, can approve or "
+            "decline it: sign in to the Centre Portal and open Staff.\n"), centre_id=centre.id)
+    return user
+
+
+def _pending(centre: Centre, user: User) -> None:
+    if user.centre_id != centre.id:
+        raise LookupError(user.id)
+    if user.status is not AccountStatus.PENDING:
+        raise Refused(f"{user.name}'s account is {user.status.value}, not waiting for a decision.")
+
+
+def _must_be_quality_contact(centre: Centre, actor: User) -> None:
+    if not (actor.centre_id == centre.id and actor.is_quality_contact):
+        raise PermissionError("only the centre's Quality contact decides on staff accounts")
+
+
+def approve_staff_account(centre: Centre, user: User, *, by: User) -> None:
+    """The Quality contact approves: the account becomes active and the person gets a set-password link."""
+    _must_be_quality_contact(centre, by)
+    _pending(centre, user)
+    user.status, user.decided_by_id, user.decided_at = AccountStatus.ACTIVE, by.id, utcnow()
+    audit.record("staff_approved", actor=by, centre_id=centre.id, subject=user.email)
+    issue_password_link(user, reason=f"{by.name} approved your staff account at {centre.name}.")
+
+
+def decline_staff_account(centre: Centre, user: User, *, by: User, reason: str) -> None:
+    """The Quality contact declines: the account can never sign in; the requester is told."""
+    _must_be_quality_contact(centre, by)
+    _pending(centre, user)
+    user.status, user.decided_by_id, user.decided_at = AccountStatus.DECLINED, by.id, utcnow()
+    user.decision_note = reason.strip()
+    audit.record("staff_declined", actor=by, centre_id=centre.id, subject=user.email, detail=reason)
+    requester = user.requested_by
+    if requester is not None and requester.id != by.id:
+        queue_email(requester.email, f"Staff account request declined at {centre.name}", (
+            f"Hello {requester.name},\n\nThe request for a staff account for {user.name} <{user.email}> "
+            f"was declined by {by.name}.\nReason: {reason or 'none given'}\n"), centre_id=centre.id)
+
+
+def close_staff_account(centre: Centre, user: User, *, by: User) -> None:
+    """Close an account: it cannot sign in, its live sessions end, its history stays."""
+    if user.centre_id != centre.id:
+        raise LookupError(user.id)
+    if user.is_quality_contact:
+        raise Refused("The Quality contact's account cannot be closed until the awarding body moves the "
+                      "role to someone else.")
+    if user.status is AccountStatus.CLOSED:
+        raise Refused(f"{user.name}'s account is already closed.")
+    user.status, user.session_token = AccountStatus.CLOSED, new_session_token()
+    user.decided_by_id, user.decided_at = by.id, utcnow()
+    audit.record("staff_closed", actor=by, centre_id=centre.id, subject=user.email)
+
+
+def appoint_quality_contact(centre: Centre, user: User, *, by: User) -> None:
+    """Move the Quality-contact role (awarding-body staff only) to an active member of the centre."""
+    from portal.auth.models import Role
+
+    if not by.has_role(Role.PLATFORM_ADMIN, Role.QUALITY):
+        raise PermissionError("only awarding-body staff move the Quality-contact role")
+    if user.centre_id != centre.id or user.status is not AccountStatus.ACTIVE:
+        raise Refused("The Quality contact must be an active member of this centre's staff.")
+    previous = quality_contact(centre)
+    if previous is not None and previous.id == user.id:
+        raise Refused(f"{user.name} is already the Quality contact.")
+    if previous is not None:
+        previous.is_quality_contact = False
+        db.session.flush()  # the database holds one Quality contact per centre: clear before setting
+    user.is_quality_contact = True
+    audit.record("quality_contact_moved", actor=by, centre_id=centre.id, subject=user.email,
+                 detail=f"from {previous.email if previous else 'nobody'} to {user.email}")
+    queue_email(user.email, f"You are now the Quality contact for {centre.name}", (
+        f"Hello {user.name},\n\nThe awarding body has made you the Quality contact for {centre.name}. "
+        "You now approve staff accounts and own the centre's complaints policy.\n"), centre_id=centre.id)
