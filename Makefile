@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_ENV := PORTAL_ENV=development
+POSTGRES_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test test-sqlite test-postgres lint install assets migrate demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+node_modules/.package-lock.json: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch node_modules/.package-lock.json
+
+portal/static/vendor/htmx.min.js: node_modules/.package-lock.json
+	mkdir -p portal/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js portal/static/vendor/htmx.min.js
+
+assets: portal/static/vendor/htmx.min.js
+
+migrate: install
+	$(DEV_ENV) $(BIN)/flask --app wsgi db upgrade
+
+demo: migrate
+	$(DEV_ENV) $(BIN)/flask --app wsgi demo
+
+## make run: install, migrate, seed the demo and serve http://127.0.0.1:5000 (SQLite, jobs inline).
+run: install assets demo
+	$(DEV_ENV) $(BIN)/flask --app wsgi run --host 127.0.0.1 --port 5000
+
+## make test: the whole suite on SQLite (with the browser tests), then again on PostgreSQL.
+test: install assets lint test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check .
+
+test-sqlite: install assets
+	$(BIN)/pytest -q
+
+test-postgres: install
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_ADMIN_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
+		TEST_DATABASE=postgres POSTGRES_ADMIN_URL=$(POSTGRES_ADMIN_URL) $(BIN)/pytest -q -m "not e2e"; \
+	elif [ -n "$$REQUIRE_SERVICES" ]; then \
+		echo "PostgreSQL is required (REQUIRE_SERVICES=1) but not reachable at $(POSTGRES_ADMIN_URL)"; exit 1; \
+	else echo "PostgreSQL not reachable: skipping the PostgreSQL pass"; fi
+
+clean:
+	rm -rf instance .pytest_cache

@@ -1,0 +1,262 @@
+"""Fixtures after DESIGN.md §3.9: app, client, auth, factories, centre / other_centre, mailbox, queries.
+
+The suite runs on SQLite by default and on a fresh PostgreSQL database with TEST_DATABASE=postgres.
+The schema is made once per run by the Alembic migrations (so every run also exercises them); each test
+starts with empty tables. Email goes over real SMTP to a local aiosmtpd sink.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from itertools import count
+
+import pytest
+from sqlalchemy import event
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db
+from tests import services
+
+PASSWORD = "correct horse battery staple"
+
+
+# --- database --------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """One database per test run, migrated to head."""
+    if os.environ.get("TEST_DATABASE") == "postgres":
+        url = services.create_postgres_database()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield url
+    if url.startswith("postgresql"):
+        services.drop_postgres_database(url)
+
+
+# --- mail ------------------------------------------------------------------------------------------------
+
+@dataclass
+class Mailbox:
+    """Messages received by the local SMTP server."""
+
+    messages: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd handler name
+        with self.lock:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if m["To"] == address]
+
+    def last_to(self, address: str):
+        found = self.to(address)
+        assert found, f"no email to {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    box, _ = smtp_server
+    box.clear()
+    return box
+
+
+# --- app -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_overrides():
+    """Override in a test module to change configuration (e.g. REDIS_URL)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, smtp_server, app_overrides):
+    _, port = smtp_server
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, MAIL_SERVER="127.0.0.1",
+                     MAIL_PORT=port, **app_overrides)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- people and centres ----------------------------------------------------------------------------------
+
+_serial = count(1)
+
+
+@pytest.fixture
+def make_centre(app):
+    """Create an approved centre (through the real approval service) with an active Quality contact."""
+    from portal.auth.passwords import hash_password
+    from portal.workdays import Nation
+    from tenants import services as centres
+    from tenants.models import Centre
+
+    def make(name: str | None = None, *, nation: Nation = Nation.ENGLAND, public_body: bool = False) -> Centre:
+        n = next(_serial)
+        admin = _admin(app)
+        centre = centres.submit_application(
+            name=name or f"Centre {n}", nation=nation, scottish_public_body=public_body, address="1 High St",
+            contact_name="Applicant", contact_email=f"applicant{n}@example.org", qualifications_sought="ILM")
+        contact = centres.approve_application(
+            centre, slug=f"centre-{n}", centre_number=f"{200000 + n}", quality_contact_name=f"Quality {n}",
+            quality_contact_email=f"qc{n}@example.org", by=admin)
+        contact.password_hash = hash_password(PASSWORD)
+        db.session.commit()
+        return centre
+
+    return make
+
+
+def _admin(app):
+    """The awarding-body admin used to approve test centres (created on first use)."""
+    from sqlalchemy import select
+
+    from portal.auth.models import User
+
+    existing = db.session.execute(select(User).where(User.email == "approver@awarding-body.example")).scalar()
+    return existing or make_awarding_body_user(email="approver@awarding-body.example", roles=("platform_admin",))
+
+
+def make_awarding_body_user(*, email: str, roles, name: str = "Awarding Body"):
+    from portal.auth.models import AccountStatus, Role, RoleGrant, User
+    from portal.auth.passwords import hash_password
+
+    user = User(email=email, name=name, status=AccountStatus.ACTIVE, password_hash=hash_password(PASSWORD),
+                role_grants=[RoleGrant(role=Role(r)) for r in roles])
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def make_admin(app):
+    """An awarding-body account holding `roles` (all roles by default)."""
+    from portal.auth.models import Role
+
+    def make(*roles: str, email: str | None = None):
+        roles = roles or tuple(r.value for r in Role)
+        return make_awarding_body_user(email=email or f"ab{next(_serial)}@awarding-body.example", roles=roles)
+
+    return make
+
+
+@pytest.fixture
+def make_staff(app):
+    """An account at `centre` with `status` (active with a password by default)."""
+    from portal.auth.models import AccountStatus, User
+    from portal.auth.passwords import hash_password
+
+    def make(centre, *, status: str = "active", name: str | None = None, email: str | None = None):
+        n = next(_serial)
+        user = User(centre_id=centre.id, name=name or f"Staff {n}", email=email or f"staff{n}@example.org",
+                    status=AccountStatus(status),
+                    password_hash=hash_password(PASSWORD) if status == "active" else None)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def quality_contact_of(centre):
+    from tenants.staff.services import quality_contact
+
+    return quality_contact(centre)
+
+
+@pytest.fixture
+def centre(make_centre):
+    return make_centre("Northgate Training")
+
+
+@pytest.fixture
+def other_centre(make_centre):
+    return make_centre("Southside Skills")
+
+
+class Auth:
+    """Sign in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def sign_in(self, user_or_email, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self.client.post("/sign-in", data={"email": email, "password": password})
+
+    def sign_out(self):
+        return self.client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+# --- query counting --------------------------------------------------------------------------------------
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as queries: ...` then `len(queries)` is the number of SQL statements run."""
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
