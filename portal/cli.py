@@ -23,7 +23,7 @@ def demo() -> None:
     if db.session.execute(select(User.id).limit(1)).first() is None:
         seed_demo(DEMO_PASSWORD)
         click.echo("Seeded the demo.")
-    click.echo("\nDemo sign-ins (password for all: %s)" % DEMO_PASSWORD)
+    click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for user in db.session.execute(select(User).where(User.password_hash.is_not(None)).order_by(User.id)).scalars():
         where = user.centre.name if user.centre else "awarding body, every role"
         role = " — Quality contact" if user.is_quality_contact else ""
