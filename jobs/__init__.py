@@ -46,7 +46,10 @@ def job(*, queue: str = "default", timeout: int = 60, retries: int = 0) -> Calla
 
 @functools.cache
 def worker_app():
-    """The app of a worker process, created once per process (never at import time)."""
+    """The app of a worker process, created once per process (never at import time).
+
+    A forked child (RQ's work-horse) inherits it; the fork hook below gives the child fresh connections.
+    """
     from portal import create_app
 
     app = create_app()
