@@ -23,6 +23,11 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         raise ConfigError("SECRET_KEY must be set (PORTAL_ENV=development gives a throwaway one).")
     if "JOBS_INLINE" not in overrides:
         app.config["JOBS_INLINE"] = not app.config.get("REDIS_URL")
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _ensure_instance_dirs(app)
     _init_extensions(app)
     _register_blueprints(app)

@@ -51,6 +51,9 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; a learner may take an hour to write
 
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (rate limits
+    # and logs then see the real client address). 0 = none: the headers are ignored.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -22,8 +22,8 @@ def email_field(label: str = "Email address", **kwargs) -> StringField:
                        render_kw={"autocomplete": "email", "spellcheck": "false"}, **kwargs)
 
 
-def name_field(label: str = "Full name", **kwargs) -> StringField:
-    return StringField(label, validators=[DataRequired("Enter a name."), Length(max=120)],
+def name_field(label: str = "Full name", message: str = "Enter the person's full name.", **kwargs) -> StringField:
+    return StringField(label, validators=[DataRequired(message), Length(max=120)],
                        render_kw={"autocomplete": "name"}, **kwargs)
 
 

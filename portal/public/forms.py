@@ -27,7 +27,7 @@ class CentreApplicationForm(FlaskForm):
     website = StringField("Website (optional)", validators=[Optional(), URL(message="Enter a full web address "
                                                                                "starting https://"),
                                                             Length(max=200)])
-    contact_name = name_field("Contact name")
+    contact_name = name_field("Contact name", "Enter the name of the person we should contact.")
     contact_email = email_field("Contact email address")
     contact_phone = StringField("Contact telephone (optional)", validators=[Optional(), Length(max=40)],
                                 render_kw={"autocomplete": "tel", "inputmode": "tel"})
