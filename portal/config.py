@@ -58,6 +58,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
 
+    COMPLAINT_RETENTION_YEARS = int(os.environ.get("COMPLAINT_RETENTION_YEARS", "3"))
+    TRACKING_LINK_DAYS = 365  # a private tracking link lives a year; re-sending replaces it
     PASSWORD_HASH_PROFILE = "production"
     SET_PASSWORD_LINK_HOURS = 72
     JOBS_INLINE = REDIS_URL is None
