@@ -1,6 +1,6 @@
 """Form pieces shared by every area."""
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -14,8 +14,18 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."), Length(max=500)])
 
 
+def _strip(value):
+    # A pasted address often carries a space at either end; it is still the same address.
+    return value.strip() if isinstance(value, str) else value
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 wants them (tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def email_field(label: str = "Email address", **kwargs) -> StringField:
-    return StringField(label, validators=[DataRequired("Enter an email address."),
+    return StringField(label, filters=[_strip], validators=[DataRequired("Enter an email address."),
                                           Email("Enter an email address like name@example.org.",
                                                 check_deliverability=False),
                                           Length(max=254)],

@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -37,6 +37,15 @@ def partial_or_see_other(partial: str, endpoint: str, *, flash_message: str = ""
 def form_page(template: str, form, **context):
     """Render a page with a form: 422 when it carries errors (what was typed is kept in the form)."""
     return render_template(template, form=form, **context), 422 if form.errors or form.form_errors else 200
+
+
+def private_page(response, status: int = 200):
+    """A page opened by a secret link: never cached, never sent on as a referrer, never indexed."""
+    response = make_response(response, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def see_other(endpoint: str, **values):

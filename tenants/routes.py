@@ -1,6 +1,8 @@
 """The `/c/<slug>` blueprint: every centre's pages hang under it, each area a nested blueprint."""
 from flask import Blueprint
 
+from tenants.complaints.cases import bp as cases_bp
+from tenants.complaints.routes import bp as complaints_bp
 from tenants.context import add_slug, load_centre
 from tenants.public.routes import bp as public_bp
 from tenants.staff.routes import bp as staff_bp
@@ -10,3 +12,5 @@ centre_bp.url_value_preprocessor(load_centre)
 centre_bp.url_defaults(add_slug)
 centre_bp.register_blueprint(public_bp)
 centre_bp.register_blueprint(staff_bp, url_prefix="/staff")
+centre_bp.register_blueprint(complaints_bp, url_prefix="/complaints")
+centre_bp.register_blueprint(cases_bp, url_prefix="/cases")

@@ -124,3 +124,13 @@ def check_password_rules(password: str) -> None:
         raise Refused(f"Use at least {MIN_LENGTH} characters.", field="password")
     if len(set(password)) < 4:
         raise Refused("Use a password that is harder to guess.", field="password")
+
+
+def awarding_body_staff_with(role) -> list[User]:
+    """Active awarding-body accounts holding `role` (who to tell about work for that role)."""
+    from portal.auth.models import RoleGrant
+
+    statement = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                 .where(User.centre_id.is_(None), User.status == AccountStatus.ACTIVE, RoleGrant.role == role)
+                 .order_by(User.id))
+    return list(db.session.execute(statement).scalars())

@@ -1,0 +1,119 @@
+"""Forms of the complaints area: the learner's, then centre staff's."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from portal.forms import choices, email_field, name_field
+from tenants.complaints.models import Category, Subject
+
+TEXT = dict(render_kw={"rows": 4})
+
+
+class Honeypot:
+    """A field people never see (CSS display:none): bots fill it. Refused visibly, so nothing is lost."""
+
+    hp_contact = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def validate_hp_contact(self, field):
+        if field.data:
+            raise ValidationError("Leave the last field empty.")
+
+
+class TriageForm(FlaskForm):
+    kind = RadioField("What do you want to tell us about?", choices=choices([
+        ("complaint", "A complaint about the centre or a product or service"),
+        ("malpractice", "An allegation of malpractice or maladministration (for example cheating or false "
+                        "records)"),
+        ("result_dispute", "I disagree with an assessment result")]),
+        validators=[DataRequired("Choose what you want to tell us about.")])
+
+
+class ComplaintForm(Honeypot, FlaskForm):
+    """SPEC §5.2: what a learner tells their centre."""
+
+    name = name_field("Your full name", "Enter your full name.")
+    email = email_field("Your email address", description="We send your reference and a private link to follow "
+                                                           "your complaint here.")
+    enrolment_number = StringField("Enrolment number (optional)", validators=[Optional(), Length(max=40)],
+                                   description="The learner number your centre gave you, if you know it.")
+    summary = TextAreaField("What is your complaint about?", validators=[
+        DataRequired("Tell us what your complaint is about."), Length(max=10000)], **TEXT)
+    subject = RadioField("Does it concern the centre or a product or service?",
+                         choices=choices((s.value, s.label) for s in Subject),
+                         validators=[DataRequired("Choose what your complaint concerns.")])
+    category = SelectField("Which of these fits best?",
+                           choices=choices([("", "Choose one")] + [(c.value, c.label) for c in Category]),
+                           validators=[DataRequired("Choose the kind of complaint.")])
+    key_dates = TextAreaField("Key dates (optional)", validators=[Optional(), Length(max=2000)],
+                              description="When it happened, and any dates that matter.", render_kw={"rows": 2})
+    actions_taken = TextAreaField("What have you done so far? (optional)", validators=[Optional(), Length(max=5000)],
+                                  render_kw={"rows": 3})
+    outcome_wanted = TextAreaField("What would you like the centre to do?", validators=[
+        DataRequired("Tell us what outcome you would like."), Length(max=5000)], render_kw={"rows": 3})
+    confidential = BooleanField("I ask for my complaint to be kept confidential",
+                                description="We keep complaints confidential except where the case makes it "
+                                            "impossible; then we tell you first.")
+
+
+class ReferralForm(Honeypot, FlaskForm):
+    """Reports that are not complaints: malpractice, or a disputed result."""
+
+    name = name_field("Your full name", "Enter your full name.")
+    email = email_field("Your email address")
+    enrolment_number = StringField("Enrolment number (optional)", validators=[Optional(), Length(max=40)])
+    summary = TextAreaField("Tell us what happened", validators=[
+        DataRequired("Tell us what happened."), Length(max=10000)], **TEXT)
+    key_dates = TextAreaField("Key dates (optional)", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
+
+
+class ResendForm(FlaskForm):
+    reference = StringField("Complaint reference", validators=[DataRequired("Enter your complaint reference."),
+                                                               Length(max=40)],
+                            description="For example C-100001-000123.", render_kw={"spellcheck": "false"})
+    email = email_field("The email address you gave")
+
+
+class ConfirmEscalationForm(FlaskForm):
+    """The learner confirms escalation on the tracking page."""
+
+
+class UpdateForm(FlaskForm):
+    body = TextAreaField("Note or update", validators=[DataRequired("Write the note or update."),
+                                                       Length(max=10000)], **TEXT)
+    audience = RadioField("Who can see it?", default="internal", choices=choices([
+        ("internal", "Staff only (an internal note)"), ("learner", "The learner too (an update or response)")]),
+        validators=[DataRequired("Choose who can see it.")])
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField("Assign to", coerce=int, validators=[DataRequired("Choose who handles this stage.")])
+
+
+class ExtendForm(FlaskForm):
+    new_due = DateField("New deadline", validators=[DataRequired("Enter the new deadline as a date.")],
+                        description="Agreed with the learner. The deadline is the end of that day.")
+    reason = TextAreaField("Reason (the learner sees it)", validators=[DataRequired("Give the reason."),
+                                                                      Length(max=2000)], render_kw={"rows": 2})
+
+
+class CloseStageForm(FlaskForm):
+    outcome = TextAreaField("Outcome of this stage (the learner sees it)", validators=[
+        DataRequired("Write the outcome."), Length(max=10000)], **TEXT)
+
+
+class QueueFilterForm(FlaskForm):
+    """GET filters of the case queue (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=choices([
+        ("active", "Open or waiting"), ("open", "Open"), ("awaiting_learner", "Waiting for the learner"),
+        ("resolved", "Resolved"), ("escalated", "With the awarding body"), ("referred", "Referred"), ("all", "All")]),
+        default="active")
+    due = SelectField("Deadline", choices=choices([("", "Any"), ("overdue", "Overdue"),
+                                                   ("soon", "Due within 1 working day")]), default="")
+    category = SelectField("Category", choices=choices([("", "Any")] + [(c.value, c.label) for c in Category]),
+                           default="")
+    assigned = SelectField("Assigned", choices=choices([("", "Anyone"), ("me", "Me"), ("none", "Nobody")]),
+                           default="")

@@ -1,0 +1,92 @@
+"""Reading cases for the centre's queue and case page: a fixed number of queries whatever the data size."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.workdays import Nation, deadline
+from tenants.complaints.models import Audience, Complaint, ComplaintStage, ComplaintUpdate, Route, Status
+from tenants.scoping import scoped_select
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    status: str = "active"
+    due: str = ""
+    category: str = ""
+    assigned: str = ""
+    page: int = 1
+
+
+def due_soon_limit(now: datetime, nation: Nation) -> datetime:
+    """A deadline up to the end of the next working day counts as due soon."""
+    return deadline(now, 1, nation)
+
+
+def centre_queue(filters: QueueFilters, *, user_id: int, now: datetime, nation: Nation):
+    """The current centre's learner-route cases with their current stage, newest first. Returns (rows, total)."""
+    stage = aliased(ComplaintStage)
+    latest = (select(func.max(ComplaintStage.position)).where(ComplaintStage.complaint_id == Complaint.id)
+              .correlate(Complaint).scalar_subquery())
+    statement = (scoped_select(Complaint).join(stage, and_(stage.complaint_id == Complaint.id,
+                                                           stage.position == latest), isouter=True)
+                 .where(Complaint.route == Route.CENTRE))
+    status = filters.status
+    if status == "active":
+        statement = statement.where(Complaint.status.in_((Status.OPEN, Status.AWAITING_LEARNER)),
+                                    Complaint.escalated_at.is_(None))
+    elif status == "escalated":
+        statement = statement.where(Complaint.escalated_at.is_not(None))
+    elif status in {s.value for s in Status}:
+        statement = statement.where(Complaint.status == status)
+    if filters.category:
+        statement = statement.where(Complaint.category == filters.category)
+    due = func.coalesce(stage.extended_due, stage.respond_due)
+    open_stage = and_(stage.closed_at.is_(None), Complaint.status == Status.OPEN)
+    if filters.due == "overdue":
+        statement = statement.where(open_stage, due < now)
+    elif filters.due == "soon":
+        statement = statement.where(open_stage, due >= now, due <= due_soon_limit(now, nation))
+    if filters.assigned == "me":
+        statement = statement.where(stage.assigned_to_id == user_id)
+    elif filters.assigned == "none":
+        statement = statement.where(stage.assigned_to_id.is_(None))
+    total = db.session.execute(statement.with_only_columns(func.count(Complaint.id)).order_by(None)).scalar_one()
+    page = max(filters.page, 1)
+    rows = db.session.execute(statement.order_by(Complaint.received_at.desc(), Complaint.id.desc())
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    return rows, total
+
+
+def clock_state(stage: ComplaintStage | None, now: datetime, nation: Nation) -> str:
+    """'overdue', 'due-soon' or '' for an open stage's deadline (for highlighting)."""
+    if stage is None or stage.closed_at is not None:
+        return ""
+    if stage.due < now:
+        return "overdue"
+    if stage.due <= due_soon_limit(now, nation):
+        return "due-soon"
+    return ""
+
+
+def history(complaint: Complaint, audiences: tuple[Audience, ...], *, centre_level_only: bool = False
+            ) -> list[ComplaintUpdate]:
+    """The case's history entries meant for `audiences`, oldest first.
+
+    The centre sees only its own stages' entries: what the learner and the awarding body say after an
+    escalation stays between them unless the awarding body contacts the centre.
+    """
+    statement = (select(ComplaintUpdate).where(ComplaintUpdate.complaint_id == complaint.id,
+                                               ComplaintUpdate.audience.in_(audiences))
+                 .order_by(ComplaintUpdate.at, ComplaintUpdate.id))
+    if centre_level_only:
+        centre_stage_ids = [s.id for s in complaint.centre_stages]
+        statement = statement.where(ComplaintUpdate.stage_id.in_(centre_stage_ids))
+    return list(db.session.execute(statement).scalars())
+

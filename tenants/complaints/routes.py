@@ -1,0 +1,182 @@
+"""A centre's public complaint pages: no account, "centre process first" (SPEC §5.2)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+
+from portal.db import commit, utcnow
+from portal.extensions import limiter
+from portal.forms import apply_refusal
+from portal.rules import Refused
+from portal.web import form_page, private_page
+from tenants.complaints import escalation, handling, intake, tracking
+from tenants.complaints.forms import ComplaintForm, ConfirmEscalationForm, ReferralForm, ResendForm, TriageForm
+from tenants.complaints.intake import ComplaintDetails
+from tenants.complaints.models import Audience, Category, Kind, Subject
+from tenants.complaints.queries import history
+from tenants.policy.services import current_version
+
+bp = Blueprint("complaints", __name__)
+SUBMIT_LIMIT = "10 per hour; 30 per day"
+KIND_ENDPOINTS = {"complaint": "centre.complaints.new", "malpractice": "centre.complaints.malpractice",
+                  "result_dispute": "centre.complaints.result_dispute"}
+
+
+@bp.get("/")
+def start():
+    """The policy summary and the triage question (a GET form: choosing sends nothing)."""
+    form = TriageForm(request.args, meta={"csrf": False})
+    if request.args.get("step") == "triage" and form.validate():
+        return redirect(url_for(KIND_ENDPOINTS[form.kind.data]), code=303)
+    return form_page("complaints/start.html", form, centre=g.centre, policy=current_version(g.centre))
+
+
+def complaint_details(form: ComplaintForm) -> ComplaintDetails:
+    """The complaint form's answers (shared with the awarding body's direct-complaint form)."""
+    return ComplaintDetails(
+        name=form.name.data, email=form.email.data, summary=form.summary.data,
+        enrolment_number=form.enrolment_number.data or "", key_dates=form.key_dates.data or "",
+        subject=Subject(form.subject.data), category=Category(form.category.data),
+        actions_taken=form.actions_taken.data or "", outcome_wanted=form.outcome_wanted.data or "",
+        confidential=bool(form.confidential.data))
+
+
+def _referral_details(form: ReferralForm) -> ComplaintDetails:
+    return ComplaintDetails(name=form.name.data, email=form.email.data, summary=form.summary.data,
+                            enrolment_number=form.enrolment_number.data or "", key_dates=form.key_dates.data or "")
+
+
+def _received(complaint, token: str | None):
+    session["complaint_received"] = {"reference": complaint.reference, "token": token}
+    return redirect(url_for("centre.complaints.received"), code=303)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+def new():
+    form = ComplaintForm()
+    if form.validate_on_submit():
+        try:
+            complaint, token = intake.submit_complaint(g.centre, complaint_details(form))
+        except Refused as refused:
+            apply_refusal(form, refused)
+        else:
+            commit()
+            return _received(complaint, token)
+    return form_page("complaints/new.html", form, centre=g.centre, policy=current_version(g.centre))
+
+
+def _referral(kind: Kind):
+    form = ReferralForm()
+    if form.validate_on_submit():
+        if not g.centre.accepts_submissions:
+            form.form_errors.append(f"{g.centre.name} is not accepting reports through this portal at present.")
+        else:
+            complaint = intake.record_referral(g.centre, kind, _referral_details(form))
+            commit()
+            return _received(complaint, None)
+    return form_page("complaints/referral.html", form, centre=g.centre, kind=kind.value)
+
+
+@bp.route("/malpractice", methods=["GET", "POST"])
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+def malpractice():
+    return _referral(Kind.MALPRACTICE)
+
+
+@bp.route("/result-dispute", methods=["GET", "POST"])
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+def result_dispute():
+    return _referral(Kind.RESULT_DISPUTE)
+
+
+@bp.get("/received")
+def received():
+    receipt = session.get("complaint_received")
+    if not receipt:
+        return redirect(url_for("centre.complaints.start"), code=303)
+    link = url_for("centre.complaints.track", token=receipt["token"]) if receipt.get("token") else None
+    return private_page(render_template("complaints/received.html", centre=g.centre, reference=receipt["reference"],
+                                        link=link))
+
+
+def _case_or_refusal(token: str):
+    complaint = tracking.find_case(token, g.centre.id)
+    if complaint is None:
+        response = render_template("complaints/link_refused.html", centre=g.centre)
+        abort(private_page(response, status=404))
+    return complaint
+
+
+@bp.get("/track/<token>")
+def track(token: str):
+    complaint = _case_or_refusal(token)
+    return private_page(render_template(
+        "complaints/track.html", centre=g.centre, complaint=complaint, token=token,
+        updates=history(complaint, (Audience.LEARNER,)), eligibility=escalation.eligibility(complaint),
+        choices=escalation.learner_choices(complaint), form=ConfirmEscalationForm(), now=utcnow()))
+
+
+def _learner_action(token: str, action, done: str):
+    complaint = _case_or_refusal(token)
+    if not ConfirmEscalationForm().validate_on_submit():
+        abort(400)
+    try:
+        action(complaint)
+    except Refused as refused:
+        return private_page(render_template("complaints/refused.html", centre=g.centre, message=refused.message,
+                                            token=token), status=409)
+    commit()
+    flash(done, "success")
+    return redirect(url_for("centre.complaints.track", token=token), code=303)
+
+
+@bp.post("/track/<token>/accept")
+@limiter.limit("30 per hour")
+def accept(token: str):
+    return _learner_action(token, handling.learner_accepts, "You accepted the outcome.")
+
+
+@bp.post("/track/<token>/next-stage")
+@limiter.limit("30 per hour")
+def next_stage(token: str):
+    return _learner_action(token, handling.learner_asks_next_stage, "You asked for the next stage.")
+
+
+@bp.post("/track/<token>/escalate")
+@limiter.limit("30 per hour")
+def escalate(token: str):
+    return _learner_action(token, escalation.escalate, "Your complaint is now with the awarding body.")
+
+
+@bp.route("/resend-link", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def resend_link():
+    """Lost the link? Same answer whether or not the case exists; a match gets a new link (old ones revoked)."""
+    form = ResendForm()
+    if form.validate_on_submit():
+        complaint = tracking.find_for_resend(form.reference.data, form.email.data, g.centre.id)
+        if complaint is not None:
+            tracking.resend_link(complaint)
+            commit()
+        return render_template("complaints/link_sent.html", centre=g.centre, email=form.email.data)
+    return form_page("complaints/resend.html", form, centre=g.centre)
+
+
+@bp.route("/escalate", methods=["GET", "POST"])
+@limiter.limit("5 per hour", methods=["POST"])
+def escalate_without_link():
+    """Escalation starts from the private link; this page explains, checks a reference, and refuses plainly."""
+    form = ResendForm()
+    verdict = None
+    if form.validate_on_submit():
+        complaint = tracking.find_for_resend(form.reference.data, form.email.data, g.centre.id)
+        if complaint is None:
+            verdict = escalation.Eligibility(None, f"We could not find a complaint to {g.centre.name} with that "
+                                                   "reference and email address. You must complain to the centre "
+                                                   "first, under its complaints process.")
+        else:
+            verdict = escalation.eligibility(complaint)
+            if verdict.allowed:
+                tracking.resend_link(complaint)
+                commit()
+    return form_page("complaints/escalate.html", form, centre=g.centre, verdict=verdict)
