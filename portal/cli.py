@@ -12,6 +12,7 @@ DEMO_PASSWORD = "demo-password-2026"
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
+    app.cli.add_command(complaints_cli)
 
 
 @click.command("demo")
@@ -28,3 +29,27 @@ def demo() -> None:
         where = user.centre.name if user.centre else "awarding body, every role"
         role = " — Quality contact" if user.is_quality_contact else ""
         click.echo(f"  {user.email:<34} {where}{role}")
+
+
+@click.group("complaints")
+def complaints_cli() -> None:
+    """Complaint records."""
+
+
+@complaints_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="List what would be removed, remove nothing.")
+def purge(dry_run: bool) -> None:
+    """Remove cases closed longer ago than COMPLAINT_RETENTION_YEARS."""
+    from portal.db import commit, utcnow
+    from tenants.complaints.retention import expired_cases, purge_expired
+
+    now = utcnow()
+    if dry_run:
+        references = [reference for _, reference, _ in expired_cases(now)]
+    else:
+        references = purge_expired(now)
+        commit()
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {len(references)} case(s) past the retention period")
+    for reference in references:
+        click.echo(f"  {reference}")

@@ -75,7 +75,7 @@ def add_update(complaint: Complaint, kind: str, body: str, *, audience: Audience
         db.session.flush()  # the entry names its stage by id
     entry = ComplaintUpdate(complaint_id=complaint.id, centre_id=complaint.centre_id, kind=kind, body=body,
                             audience=audience, author_id=getattr(author, "id", None),
-                            stage_id=getattr(stage, "id", None))
+                            stage=stage)  # the relationship: a stage opened in this transaction has no id yet
     db.session.add(entry)
     return entry
 
@@ -129,6 +129,7 @@ def record_referral(centre: Centre, kind: Kind, details: ComplaintDetails) -> Co
         raise ValueError("complaints go through submit_complaint")
     complaint = _new_case(centre, kind, Route.CENTRE, details)
     complaint.status = Status.REFERRED
+    complaint.closed_at = complaint.received_at  # handled elsewhere from now: the retention clock starts
     note = NEXT_STEPS[kind]
     if kind is Kind.RESULT_DISPUTE:
         due = to_london(deadline(complaint.received_at, APPEAL_DECISION_WORKING_DAYS, nation_of(complaint)))
