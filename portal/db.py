@@ -7,9 +7,10 @@ never started for work that rolled back.
 from __future__ import annotations
 
 import enum
+import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, TypeDecorator
+from sqlalchemy import DateTime, Engine, Enum, TypeDecorator, event
 
 from portal.extensions import db
 
@@ -50,3 +51,12 @@ def commit() -> None:
 
     db.session.commit()
     dispatch_committed()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys unless asked: ask, so SQLite refuses what PostgreSQL refuses."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

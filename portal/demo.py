@@ -9,7 +9,13 @@ from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.workdays import Nation
 from tenants import services as centres
+from tenants.complaints import escalation, handling, intake
+from tenants.complaints.intake import ComplaintDetails
+from tenants.complaints.models import Category, Complaint, Kind
 from tenants.learners.models import Learner
+from tenants.models import Centre
+from tenants.policy import services as policy
+from tenants.policy.models import PolicyTemplate
 from tenants.staff import services as staff
 
 CENTRES = [
@@ -28,6 +34,39 @@ CENTRES = [
 
 def _activate(user: User, password: str) -> None:
     user.status, user.password_hash = AccountStatus.ACTIVE, hash_password(password)
+
+
+def _complain(centre: Centre, name: str, email: str, summary: str, **extra) -> Complaint:
+    details = ComplaintDetails(name=name, email=email, summary=summary, outcome_wanted="An explanation",
+                               category=extra.pop("category", Category.PROCESS_NOT_FOLLOWED), **extra)
+    complaint, _ = intake.submit_complaint(centre, details)
+    return complaint
+
+
+def _complaints_demo(centre: Centre, qc: User, slug: str) -> None:
+    """Publish the centre's policy and leave complaints at each point of the journey (links: see the outbox)."""
+    if slug == "fife-college":
+        policy.start_again(centre, PolicyTemplate.THREE_STAGE, by=qc)
+    policy.publish(centre, by=qc)
+    _complain(centre, "Jo Bloggs", f"jo@{slug}-learner.example", "My certificate has not arrived after 10 weeks.",
+              category=Category.CERTIFICATE_LATE)
+    acknowledged = _complain(centre, "Ravi Patel", f"ravi@{slug}-learner.example",
+                             "My tutor cancelled three sessions without notice.")
+    handling.acknowledge(acknowledged, by=qc)
+    handling.post_update(acknowledged, "We are speaking to the tutor and will reply by Friday.", learner_visible=True,
+                         by=qc)
+    overdue = _complain(centre, "Chris Lee", f"chris@{slug}-learner.example", "I was charged twice for registration.",
+                        category=Category.FINANCE)
+    overdue.current_stage.respond_due = overdue.current_stage.opened_at - timedelta(days=1)  # the centre missed it
+    escalated = _complain(centre, "Alex Kim", f"alex@{slug}-learner.example",
+                          "The assessment process was not followed as published.")
+    for _ in range(len(escalated.policy_version.stages) - 1):
+        handling.close_stage(escalated, "We reviewed the process and found it was followed.", by=qc)
+        handling.learner_asks_next_stage(escalated)
+    handling.close_stage(escalated, "Final review: we uphold the earlier findings.", by=qc)
+    escalation.escalate(escalated)
+    intake.record_referral(centre, Kind.MALPRACTICE, ComplaintDetails(
+        name="A. Nonymous", email=f"report@{slug}-learner.example", summary="Answers to the unit test were shared."))
 
 
 def seed_demo(password: str) -> None:
@@ -56,6 +95,7 @@ def seed_demo(password: str) -> None:
         db.session.add(Learner(centre_id=centre.id, first_name="Sam", last_name="Smith",
                                email=f"sam.smith@{spec['slug']}-learner.example", enrolment_number="ABC123",
                                qualification="ILM Level 5 Certificate in Leadership and Management"))
+        _complaints_demo(centre, qc, spec["slug"])
     centres.submit_application(
         name="Harbour Skills CIC", nation=Nation.NORTHERN_IRELAND, scottish_public_body=False,
         address="12 Donegall Quay, Belfast BT1 3EA", contact_name="Niamh Kelly",

@@ -8,7 +8,7 @@ from portal.audit import AuditEvent
 from portal.auth.models import AccountStatus, Role, User
 from portal.db import commit, utcnow
 from portal.extensions import db
-from portal.forms import ReasonForm, apply_refusal
+from portal.forms import ReasonForm, apply_refusal, choices
 from portal.mail import OutboundEmail
 from portal.rules import Refused
 from portal.web import form_page, render, requires_role, see_other
@@ -36,8 +36,17 @@ def dashboard():
     return render_template("admin/dashboard.html", counts=counts)
 
 
-def _centre_or_404(centre_id: int) -> Centre:
+def _application_or_404(centre_id: int) -> Centre:
+    """An application in any state (a decided one shows its outcome)."""
     return db.get_or_404(Centre, centre_id)
+
+
+def _centre_or_404(centre_id: int) -> Centre:
+    """A provisioned centre: an application (applied or declined) has no workspace, slug or staff to manage."""
+    centre = db.get_or_404(Centre, centre_id)
+    if not centre.is_provisioned:
+        abort(404)
+    return centre
 
 
 @bp.get("/applications")
@@ -55,7 +64,7 @@ def applications():
 @bp.route("/applications/<int:centre_id>", methods=["GET", "POST"])
 @requires_role(*CENTRE_ROLES)
 def application(centre_id: int):
-    centre = _centre_or_404(centre_id)
+    centre = _application_or_404(centre_id)
     form = ApproveCentreForm(data=None if request.method == "POST" else {
         "slug": centres.suggest_slug(centre.name), "centre_number": centres.suggest_centre_number(),
         "quality_contact_name": centre.contact_name, "quality_contact_email": centre.contact_email})
@@ -78,7 +87,7 @@ def application(centre_id: int):
 @bp.post("/applications/<int:centre_id>/decline")
 @requires_role(*CENTRE_ROLES)
 def decline_application(centre_id: int):
-    centre = _centre_or_404(centre_id)
+    centre = _application_or_404(centre_id)
     form = ReasonForm(prefix="decline")
     if form.validate_on_submit():
         try:
@@ -105,8 +114,8 @@ def centre_list():
 def _centre_page(centre: Centre, **forms):
     members = staff.staff_of(centre)
     appoint = forms.pop("appoint_form", None) or AppointQualityContactForm()
-    appoint.user_id.choices = [(u.id, f"{u.name} <{u.email}>") for u in members
-                               if u.status is AccountStatus.ACTIVE and not u.is_quality_contact]
+    appoint.user_id.choices = choices((u.id, f"{u.name} <{u.email}>") for u in members
+                                      if u.status is AccountStatus.ACTIVE and not u.is_quality_contact)
     context = {"request_form": StaffRequestForm(prefix="staff"), "status_form": ReasonForm(prefix="status"),
                "appoint_form": appoint, **forms}
     has_errors = any(f.errors for f in context.values())
@@ -144,7 +153,7 @@ def appoint_quality_contact(centre_id: int):
     centre = _centre_or_404(centre_id)
     form = AppointQualityContactForm()
     members = {u.id: u for u in staff.staff_of(centre)}
-    form.user_id.choices = [(uid, u.name) for uid, u in members.items()]
+    form.user_id.choices = choices((uid, u.name) for uid, u in members.items())
     if form.validate_on_submit():
         try:
             staff.appoint_quality_contact(centre, members[form.user_id.data], by=current_user)

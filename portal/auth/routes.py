@@ -36,7 +36,8 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def sign_in():
-    form = SignInForm()
+    # After setting a password the person arrives with ?email=: fill it in for them.
+    form = SignInForm(data=None if request.method == "POST" else {"email": request.args.get("email", "")})
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
