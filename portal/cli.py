@@ -5,6 +5,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from portal.documents.cli import wordcount
 from portal.extensions import db
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -12,6 +13,7 @@ DEMO_PASSWORD = "demo-password-2026"
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
+    app.cli.add_command(wordcount)
     app.cli.add_command(complaints_cli)
 
 
