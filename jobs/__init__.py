@@ -83,7 +83,12 @@ def after_commit(func: Callable, *args) -> None:
     """Ask for `func(*args)` to run once the current transaction has committed."""
     from portal.extensions import db
 
-    db.session.info.setdefault(_PENDING, []).append((func, args))
+    session = db.session()
+    if not session.in_transaction():
+        # A rollback with no transaction open fires no event, so the request would survive it and run at the
+        # next commit: open the transaction the request belongs to.
+        session.begin()
+    session.info.setdefault(_PENDING, []).append((func, args))
 
 
 def dispatch_committed() -> None:

@@ -15,6 +15,7 @@ class AuditEvent(CentreOwnedOptional, db.Model):
     """One recorded event. Rows are only ever added."""
 
     __tablename__ = "audit_event"
+    may_be_recorded_without_centre = True  # e.g. a sign-in by awarding-body staff, whatever page it comes from
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -6,13 +6,14 @@ the outbox page — that is how demo users receive their set-password links.
 from __future__ import annotations
 
 import enum
+import re
 import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, enum_column, utcnow
@@ -63,12 +64,37 @@ def queue_email(to: str, subject: str, body: str, *, centre_id: int | None = Non
     return message
 
 
+# A private link's secret part (set-password and tracking tokens). Once the message is sent the outbox keeps
+# no usable copy: the database stores only hashes of these tokens, and the outbox must not undo that.
+PRIVATE_LINK = re.compile(r"(/(?:set-password|complaints/track)/)[A-Za-z0-9_-]{16,}")
+REDACTED = r"\1[private link removed once sent]"
+
+
+def _claim(message: OutboundEmail) -> bool:
+    """Take the message for one delivery attempt, or False if it is done or another worker has it.
+
+    The conditional UPDATE holds the row until this transaction ends, so two workers running the same job
+    at once cannot both send it: the second finds the attempt count moved (or the status sent) and stops.
+    """
+    claimed = db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == message.id, OutboundEmail.attempts == message.attempts,
+               OutboundEmail.status.in_((EmailStatus.QUEUED, EmailStatus.FAILED)))
+        .values(attempts=OutboundEmail.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(message)
+    return claimed == 1
+
+
 def deliver(message: OutboundEmail) -> None:
-    """Send one outbox message over SMTP (or hold it when no server is configured). Idempotent."""
-    if message.status in (EmailStatus.SENT, EmailStatus.HELD):
+    """Send one outbox message over SMTP (or hold it when no server is configured). Idempotent.
+
+    The caller commits. Without MAIL_SERVER (the demo) the message is held in the outbox, links intact,
+    because the outbox page is then the only way to read it.
+    """
+    if not _claim(message):
         return
     config = current_app.config
-    message.attempts += 1
     if not config.get("MAIL_SERVER"):
         message.status = EmailStatus.HELD
         return
@@ -88,3 +114,4 @@ def deliver(message: OutboundEmail) -> None:
         smtp.send_message(email)
     message.status = EmailStatus.SENT
     message.sent_at = utcnow()
+    message.body = PRIVATE_LINK.sub(REDACTED, message.body)

@@ -22,15 +22,14 @@ def render(template: str, partial: str | None = None, **context):
     return render_template(template, **context)
 
 
-def partial_or_see_other(partial: str, endpoint: str, *, flash_message: str = "", **context):
-    """After a successful POST: the updated partial for htmx, else a flash and a 303 to `endpoint`.
+def partial_or_see_other(partial: str, endpoint: str, *, message: str, error: bool = False, **context):
+    """Answer a POST: the updated partial with `message` for htmx, else a flash and a 303 to `endpoint`.
 
-    `context` renders the partial; the redirect keeps the current centre through url_defaults.
+    A refusal takes the same path (error=True): an htmx swap must never receive a whole page.
     """
     if htmx and not htmx.history_restore_request:
-        return render_template(partial, **context)
-    if flash_message:
-        flash(flash_message, "success")
+        return render_template(partial, notice=message, notice_error=error, **context)
+    flash(message, "error" if error else "success")
     return see_other(endpoint)
 
 
@@ -110,6 +109,11 @@ def init_app(app: Flask) -> None:
     def forbidden(error):
         return _error(403, "You do not have access to this page",
                       "Your account does not have the role this page needs.")
+
+    @app.errorhandler(PermissionError)
+    def refused_by_a_service(error):
+        # A domain service's own role check (the routes check first; this is the second line of defence).
+        return forbidden(error)
 
     @app.errorhandler(404)
     def not_found(error):

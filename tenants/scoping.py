@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import abort, g, has_app_context
-from sqlalchemy import ForeignKey, event, or_, select
+from sqlalchemy import ForeignKey, event, inspect, or_, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
 from portal.extensions import db
@@ -99,7 +99,15 @@ def _guard_writes(session, flush_context, instances) -> None:
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if not isinstance(obj, SCOPED):
             continue
-        if obj in session.new and obj.centre_id is None and isinstance(obj, CentreOwned):
-            obj.centre_id = centre_id
+        if obj in session.new:
+            if obj.centre_id is None and isinstance(obj, CentreOwned):
+                obj.centre_id = centre_id
+            elif obj.centre_id is None and not getattr(obj, "may_be_recorded_without_centre", False):
+                # A centre's pages never create awarding-body rows (accounts, cases) — only, say, audit events.
+                raise CrossCentreWrite(f"new {type(obj).__name__} without a centre in centre {centre_id}")
+        elif inspect(obj).attrs.centre_id.history.has_changes():
+            # Moving a row between centres (another's into this one, or this one's out to none) is never a
+            # centre's own business: checking only the new value would let another centre's row be pulled in.
+            raise CrossCentreWrite(f"{type(obj).__name__} moved between centres in centre {centre_id}")
         if obj.centre_id is not None and obj.centre_id != centre_id:
             raise CrossCentreWrite(f"{type(obj).__name__} of centre {obj.centre_id} in centre {centre_id}")

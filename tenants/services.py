@@ -7,7 +7,7 @@ import unicodedata
 from sqlalchemy import func, select
 
 from portal import audit
-from portal.auth.models import AccountStatus, User
+from portal.auth.models import AccountStatus, User, new_session_token
 from portal.auth.services import find_user_by_email, issue_password_link, normalise_email
 from portal.db import utcnow
 from portal.extensions import db
@@ -15,6 +15,9 @@ from portal.mail import link_to, queue_email
 from portal.rules import Refused
 from portal.workdays import to_london
 from tenants.models import Centre, CentreStatus
+from tenants.policy.models import PolicyTemplate
+from tenants.policy.services import create_draft_policy
+from tenants.scoping import ALL_CENTRES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 RESERVED_SLUGS = {"admin", "static", "new", "api"}
@@ -79,6 +82,7 @@ def approve_application(centre: Centre, *, slug: str, centre_number: str, qualit
                    decided_by_id=by.id, decided_at=now)
     db.session.add(contact)
     db.session.flush()
+    create_draft_policy(centre, PolicyTemplate.AWARDING_BODY_MODEL)  # SPEC §5.1: the workspace starts with a draft
     audit.record("centre_approved", actor=by, centre_id=centre.id, subject=centre.name,
                  detail=f"centre {centre.centre_number}, /c/{slug}, Quality contact {contact.email}")
     issue_password_link(contact, reason=f"{centre.name} is approved as a centre and you are its Quality "
@@ -102,8 +106,19 @@ def decline_application(centre: Centre, *, reason: str, by: User) -> None:
         f"Reason: {reason}\n"), centre_id=centre.id)
 
 
+def _end_staff_sessions(centre: Centre) -> None:
+    statement = select(User).where(User.centre_id == centre.id).execution_options(**{ALL_CENTRES: True})
+    for user in db.session.execute(statement).scalars():
+        user.session_token = new_session_token()
+
+
 def change_status(centre: Centre, new_status: CentreStatus, *, reason: str, by: User) -> None:
-    """Suspend, reinstate or close a centre. Its staff's sessions end at once while it is not approved."""
+    """Suspend, reinstate or close a centre.
+
+    Suspending or closing signs the centre's staff out: no session of theirs loads while the centre is not
+    approved (portal.auth.services.may_sign_in), and their session tokens change so that a reinstatement
+    does not bring yesterday's sessions back — they sign in again.
+    """
     allowed = {
         CentreStatus.SUSPENDED: (CentreStatus.APPROVED,),
         CentreStatus.APPROVED: (CentreStatus.SUSPENDED,),
@@ -114,6 +129,8 @@ def change_status(centre: Centre, new_status: CentreStatus, *, reason: str, by: 
         raise Refused("Give a reason: it is kept in the audit log.", field="reason")
     previous = centre.status
     centre.status, centre.status_changed_at = new_status, utcnow()
+    if new_status is not CentreStatus.APPROVED:
+        _end_staff_sessions(centre)
     action = {CentreStatus.SUSPENDED: "centre_suspended", CentreStatus.APPROVED: "centre_reinstated",
               CentreStatus.CLOSED: "centre_closed"}[new_status]
     audit.record(action, actor=by, centre_id=centre.id, subject=centre.name,

@@ -7,15 +7,19 @@ starts with empty tables. Email goes over real SMTP to a local aiosmtpd sink.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import socket
+import sqlite3
 import threading
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from itertools import count
 
 import pytest
-from sqlalchemy import event
+from flask import has_app_context
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event
 
 from portal import create_app
 from portal.config import TestConfig
@@ -43,6 +47,13 @@ def database_url(tmp_path_factory):
     yield url
     if url.startswith("postgresql"):
         services.drop_postgres_database(url)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_test_speed(dbapi_connection, connection_record):
+    """Tests do not need SQLite to wait for the disk at every commit (a throwaway database)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 # --- mail ------------------------------------------------------------------------------------------------
@@ -92,9 +103,9 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def mailbox(smtp_server):
+def mailbox(smtp_server, app):
+    """Every message sent since the test's app was made (fixtures' emails included: see `app`)."""
     box, _ = smtp_server
-    box.clear()
     return box
 
 
@@ -106,11 +117,31 @@ def app_overrides():
     return {}
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed for the test body, and Flask reuses a pushed context for
+    a request: `g` (flask-login's cached user, the current centre that switches on the tenant safety net)
+    and the database session would then leak from one request — and one client — to the next. Each
+    request therefore runs in an empty contextvars context; afterwards the test's own session is expired so
+    it reads what the request committed.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(database_url, smtp_server, app_overrides):
-    _, port = smtp_server
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url, MAIL_SERVER="127.0.0.1",
-                     MAIL_PORT=port, **app_overrides)
+    box, port = smtp_server
+    box.clear()  # here, not in `mailbox`: emails sent while fixtures build centres belong to this test too
+    # app_overrides may replace any of these (MAIL_SERVER=None to hold mail, a closed MAIL_PORT...).
+    app = create_app(TestConfig, **{"SQLALCHEMY_DATABASE_URI": database_url, "MAIL_SERVER": "127.0.0.1",
+                                    "MAIL_PORT": port, **app_overrides})
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -134,6 +165,7 @@ _serial = count(1)
 def make_centre(app):
     """Create an approved centre (through the real approval service) with an active Quality contact."""
     from portal.auth.passwords import hash_password
+    from portal.db import commit
     from portal.workdays import Nation
     from tenants import services as centres
     from tenants.models import Centre
@@ -148,7 +180,7 @@ def make_centre(app):
             centre, slug=f"centre-{n}", centre_number=f"{200000 + n}", quality_contact_name=f"Quality {n}",
             quality_contact_email=f"qc{n}@example.org", by=admin)
         contact.password_hash = hash_password(PASSWORD)
-        db.session.commit()
+        commit()  # portal.db.commit: also sends the emails the approval queued
         return centre
 
     return make

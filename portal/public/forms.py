@@ -2,10 +2,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
-from portal.forms import email_field, name_field
+from portal.forms import choices, email_field, name_field
 from portal.workdays import Nation
 
-NATION_CHOICES = [("", "Choose a nation")] + [(n.value, n.label) for n in Nation]
+NATION_CHOICES = choices([("", "Choose a nation")] + [(n.value, n.label) for n in Nation])
 
 
 class CentreApplicationForm(FlaskForm):
@@ -39,5 +39,6 @@ class CentreApplicationForm(FlaskForm):
     def validate_scottish_public_body(self, field):
         from wtforms.validators import ValidationError
 
-        if field.data and self.nation.data != Nation.SCOTLAND.value:
+        # Only once a nation is chosen: with none, "choose a nation" is the one thing to say.
+        if field.data and self.nation.data and self.nation.data != Nation.SCOTLAND.value:
             raise ValidationError("Only centres in Scotland can be Scottish public bodies.")

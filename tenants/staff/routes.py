@@ -49,44 +49,44 @@ def request_account():
     return form_page("centre/staff_request.html", form, centre=g.centre)
 
 
-def _decide(user_id: int, decide, done: str):
-    """Load the centre's account, apply the Quality contact's decision, answer with its row or a redirect."""
+def _decide(user_id: int, form, invalid: str, decide, done: str):
+    """The Quality contact's decision on one account: validate, apply, answer with its row or a redirect."""
     require_quality_contact()
     user = get_or_404(User, user_id)
-    try:
-        decide(user)
-    except Refused as refused:
-        flash(refused.message, "error")
-        return see_other("centre.staff.accounts")
-    commit()
-    return partial_or_see_other("centre/_staff_row.html", "centre.staff.accounts", flash_message=done.format(user=user),
-                                user=user, form=ConfirmForm(), decline_form=ReasonForm(), notice=done.format(user=user))
+    message, error = done, False
+    if not form.validate_on_submit():
+        message, error = invalid, True
+    else:
+        try:
+            decide(user)
+        except Refused as refused:
+            db.session.rollback()
+            message, error = refused.message, True
+        else:
+            commit()
+    return partial_or_see_other("centre/_staff_row.html", "centre.staff.accounts", message=message.format(user=user),
+                                error=error, user=user, form=ConfirmForm(), decline_form=ReasonForm())
 
 
 @bp.post("/accounts/<int:user_id>/approve")
 def approve(user_id: int):
-    if not ConfirmForm().validate_on_submit():
-        return see_other("centre.staff.accounts")
-    return _decide(user_id, lambda u: services.approve_staff_account(g.centre, u, by=current_user),
+    return _decide(user_id, ConfirmForm(), "The form expired: reload the page and try again.",
+                   lambda u: services.approve_staff_account(g.centre, u, by=current_user),
                    "Approved {user.name}: they have been emailed a link to set their password.")
 
 
 @bp.post("/accounts/<int:user_id>/decline")
 def decline(user_id: int):
     form = ReasonForm()
-    if not form.validate_on_submit():
-        flash("Give a reason to decline an account request.", "error")
-        return see_other("centre.staff.accounts")
-    return _decide(user_id, lambda u: services.decline_staff_account(g.centre, u, by=current_user,
-                                                                      reason=form.reason.data),
+    return _decide(user_id, form, "Give a reason to decline an account request.",
+                   lambda u: services.decline_staff_account(g.centre, u, by=current_user, reason=form.reason.data),
                    "Declined the account request for {user.name}.")
 
 
 @bp.post("/accounts/<int:user_id>/close")
 def close(user_id: int):
-    if not ConfirmForm().validate_on_submit():
-        return see_other("centre.staff.accounts")
-    return _decide(user_id, lambda u: services.close_staff_account(g.centre, u, by=current_user),
+    return _decide(user_id, ConfirmForm(), "The form expired: reload the page and try again.",
+                   lambda u: services.close_staff_account(g.centre, u, by=current_user),
                    "Closed {user.name}'s account: they are signed out and cannot sign in.")
 
 

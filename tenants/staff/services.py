@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import audit
 from portal.auth.models import AccountStatus, User, new_session_token
@@ -24,7 +25,9 @@ def quality_contact(centre: Centre) -> User | None:
 def staff_of(centre: Centre) -> list[User]:
     """Every account of the centre, pending first, then by name."""
     order = (User.status != AccountStatus.PENDING, User.status != AccountStatus.ACTIVE, User.name)
-    statement = select(User).where(User.centre_id == centre.id).order_by(*order)
+    # requested_by is shown beside each account: load them together, not one query per row.
+    statement = (select(User).where(User.centre_id == centre.id).order_by(*order)
+                 .options(selectinload(User.requested_by)))
     return list(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars())
 
 
@@ -75,6 +78,7 @@ def approve_staff_account(centre: Centre, user: User, *, by: User) -> None:
     """The Quality contact approves: the account becomes active and the person gets a set-password link."""
     _must_be_quality_contact(centre, by)
     _pending(centre, user)
+    _refuse_learner_in_progress(centre, user.email)  # they may have been registered since the request
     user.status, user.decided_by_id, user.decided_at = AccountStatus.ACTIVE, by.id, utcnow()
     audit.record("staff_approved", actor=by, centre_id=centre.id, subject=user.email)
     issue_password_link(user, reason=f"{by.name} approved your staff account at {centre.name}.")
