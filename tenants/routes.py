@@ -2,8 +2,11 @@
 from flask import Blueprint
 
 from tenants.complaints.cases import bp as cases_bp
+from tenants.complaints.report_routes import bp as reports_bp
 from tenants.complaints.routes import bp as complaints_bp
 from tenants.context import add_slug, load_centre
+from tenants.policy.routes import bp as policy_bp
+from tenants.policy.routes import public_bp as public_policy_bp
 from tenants.public.routes import bp as public_bp
 from tenants.staff.routes import bp as staff_bp
 
@@ -14,3 +17,6 @@ centre_bp.register_blueprint(public_bp)
 centre_bp.register_blueprint(staff_bp, url_prefix="/staff")
 centre_bp.register_blueprint(complaints_bp, url_prefix="/complaints")
 centre_bp.register_blueprint(cases_bp, url_prefix="/cases")
+centre_bp.register_blueprint(reports_bp)  # /reports, /reports.csv
+centre_bp.register_blueprint(policy_bp, url_prefix="/policy")
+centre_bp.register_blueprint(public_policy_bp)

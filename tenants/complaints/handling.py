@@ -13,7 +13,7 @@ from portal.workdays import LONDON, to_london
 from tenants.complaints.intake import add_update
 from tenants.complaints.models import Audience, Complaint, ComplaintStage, Level, Status
 from tenants.complaints.notify import notify_once
-from tenants.complaints.signposting import regulators_after_final_stage
+from tenants.complaints.signposting import regulators_for
 from tenants.complaints.stages import (
     AWARDING_BODY_STAGES,
     is_final_awarding_body_stage,
@@ -143,9 +143,7 @@ def close_stage(complaint: Complaint, outcome: str, *, by: User) -> None:
 
 
 def _final_outcome(complaint: Complaint, stage: ComplaintStage, by: User) -> None:
-    centre = complaint.centre
-    regulators = regulators_after_final_stage(centre.nation if centre else None,
-                                              bool(centre and centre.scottish_public_body))
+    regulators = regulators_for(complaint)
     complaint.status, complaint.closed_at = Status.RESOLVED, utcnow()
     complaint.regulator = regulators[0].code
     where = "; ".join(f"{r.name} ({r.url}): {r.note}" for r in regulators)
@@ -191,4 +189,8 @@ def learner_asks_next_stage(complaint: Complaint) -> ComplaintStage:
                                         f"{to_london(following.due).strftime(LONDON_DATE)}.", stage=following)
     audit.record("complaint_next_stage", centre_id=complaint.centre_id, subject=complaint.reference,
                  detail=following.name)
+    if following.level is Level.AWARDING_BODY:
+        from tenants.complaints.escalation import _tell_role  # escalation imports this module
+
+        _tell_role(complaint, following.role, f"stage:{following.position}")  # the stage's handlers must know
     return following

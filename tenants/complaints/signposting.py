@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.workdays import Nation
+from tenants.complaints.models import Route
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,15 @@ def regulators_after_final_stage(nation: Nation | None, public_body: bool) -> li
     if nation is Nation.SCOTLAND and public_body:
         regulators.append(SPSO)
     return regulators
+
+
+def regulators_for(complaint) -> list[Regulator]:
+    """The signposting of a case after the awarding body's final stage.
+
+    By the centre's nation (Ofqual with no centre). The SPSO only on the learner route: it hears complaints about
+    a Scottish public body from the people it serves, and on the direct route the complainant is the centre
+    itself or a member of the public with no centre.
+    """
+    centre = complaint.centre
+    public_body = bool(centre is not None and centre.scottish_public_body and complaint.route is Route.CENTRE)
+    return regulators_after_final_stage(centre.nation if centre is not None else None, public_body)

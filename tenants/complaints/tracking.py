@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import link_to
-from tenants.complaints.models import Complaint, TrackingLink
+from tenants.complaints.models import Complaint, Route, TrackingLink
 from tenants.complaints.notify import notify_once
 from tenants.scoping import ALL_CENTRES
 
@@ -38,8 +38,14 @@ def issue_link(complaint: Complaint, *, revoke_earlier: bool = False) -> str:
     return token
 
 
+def home_centre_id(complaint: Complaint) -> int | None:
+    """Whose pages follow the case: the centre's (learner route), or the awarding body's (None) for a direct
+    complaint — even one made by a centre, which is about the awarding body, not a case the centre handles."""
+    return complaint.centre_id if complaint.route is Route.CENTRE else None
+
+
 def tracking_url(complaint: Complaint, token: str) -> str:
-    if complaint.centre is not None:
+    if home_centre_id(complaint) is not None:
         return link_to("centre.complaints.track", slug=complaint.centre.slug, token=token)
     return link_to("complaints.track", token=token)
 
@@ -50,7 +56,7 @@ def find_case(token: str, centre_id: int | None) -> Complaint | None:
                               .execution_options(**{ALL_CENTRES: True})).scalar_one_or_none()
     if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
         return None
-    if link.complaint.centre_id != centre_id:
+    if home_centre_id(link.complaint) != centre_id:
         return None
     return link.complaint
 
@@ -68,10 +74,9 @@ def resend_link(complaint: Complaint) -> None:
 
 def find_for_resend(reference: str, email: str, centre_id: int | None) -> Complaint | None:
     """The case with this reference and complainant email at this centre, if any (exact, case-insensitive)."""
-    statement = select(Complaint).where(Complaint.reference == reference.strip().upper(),
-                                        Complaint.centre_id == centre_id if centre_id is not None
-                                        else Complaint.centre_id.is_(None))
+    statement = select(Complaint).where(Complaint.reference == reference.strip().upper())
     complaint = db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalar_one_or_none()
-    if complaint is None or complaint.complainant_email.lower() != email.strip().lower():
+    if complaint is None or home_centre_id(complaint) != centre_id \
+            or complaint.complainant_email.lower() != email.strip().lower():
         return None
     return complaint

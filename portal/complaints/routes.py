@@ -1,0 +1,130 @@
+"""The awarding body's public complaint pages (no account): the two routes explained, the direct complaint
+form for centres and the public, and tracking of direct cases by their private link (SPEC §5.2, §5.3).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from sqlalchemy import select
+
+from portal.complaints.forms import DirectComplaintForm, LearnerDecisionForm, ResendForm
+from portal.db import commit, utcnow
+from portal.extensions import db, limiter
+from portal.rules import Refused
+from portal.web import form_page, private_page
+from tenants.complaints import escalation, handling, tracking
+from tenants.complaints.intake import ComplaintDetails
+from tenants.complaints.models import Audience, Category, Status, Subject
+from tenants.complaints.queries import history
+from tenants.complaints.signposting import regulators_for
+from tenants.models import Centre, CentreStatus
+
+bp = Blueprint("complaints", __name__)
+SUBMIT_LIMIT = "10 per hour; 30 per day"
+DECISION_LIMIT = "30 per hour"
+RESEND_LIMIT = "5 per hour; 20 per day"
+
+
+def _approved_centres() -> list[Centre]:
+    return list(db.session.execute(select(Centre).where(Centre.status == CentreStatus.APPROVED)
+                                   .order_by(Centre.name)).scalars())
+
+
+@bp.get("/")
+def index():
+    """The two routes: learners go to their centre first; centres and the public can come to us directly."""
+    return render_template("awarding_body_complaints/index.html", centres=_approved_centres())
+
+
+def _details(form: DirectComplaintForm) -> ComplaintDetails:
+    return ComplaintDetails(
+        name=form.name.data, email=form.email.data, summary=form.summary.data, subject=Subject(form.subject.data),
+        category=Category(form.category.data), key_dates=form.key_dates.data or "",
+        actions_taken=form.actions_taken.data or "", outcome_wanted=form.outcome_wanted.data or "",
+        confidential=bool(form.confidential.data))
+
+
+@bp.route("/direct", methods=["GET", "POST"])
+@limiter.limit(SUBMIT_LIMIT, methods=["POST"])
+def direct():
+    form = DirectComplaintForm()
+    if form.validate_on_submit():
+        try:
+            complaint, token = escalation.submit_direct_complaint(_details(form), from_centre=form.centre)
+        except Refused as refused:
+            db.session.rollback()
+            form.form_errors.append(refused.message)
+        else:
+            commit()
+            session["direct_complaint_received"] = {"reference": complaint.reference, "token": token,
+                                                    "service_request_number": complaint.service_request_number}
+            return redirect(url_for("complaints.received"), code=303)
+    return form_page("awarding_body_complaints/direct.html", form, centres=_approved_centres())
+
+
+@bp.get("/direct/received")
+def received():
+    # Shown once: on a shared computer the next person must not find the private link here.
+    receipt = session.pop("direct_complaint_received", None)
+    if not receipt:
+        return redirect(url_for("complaints.index"), code=303)
+    return private_page(render_template("awarding_body_complaints/received.html", receipt=receipt,
+                                        link=url_for("complaints.track", token=receipt["token"])))
+
+
+def _case_or_refusal(token: str):
+    """The direct case this live link opens, or a 404 page that says how to get a new link."""
+    complaint = tracking.find_case(token, None)
+    if complaint is None:
+        abort(private_page(render_template("awarding_body_complaints/link_refused.html"), status=404))
+    return complaint
+
+
+@bp.get("/track/<token>")
+def track(token: str):
+    complaint = _case_or_refusal(token)
+    return private_page(render_template(
+        "awarding_body_complaints/track.html", complaint=complaint, token=token,
+        updates=history(complaint, (Audience.LEARNER,)), choices=escalation.learner_choices(complaint),
+        regulators=regulators_for(complaint) if complaint.status is Status.RESOLVED and complaint.regulator else [],
+        form=LearnerDecisionForm(), now=utcnow()))
+
+
+def _decision(token: str, action, done: str):
+    complaint = _case_or_refusal(token)
+    if not LearnerDecisionForm().validate_on_submit():
+        abort(400)
+    try:
+        action(complaint)
+    except Refused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        commit()
+        flash(done, "success")
+    return private_page(redirect(url_for("complaints.track", token=token)), status=303)
+
+
+@bp.post("/track/<token>/accept")
+@limiter.limit(DECISION_LIMIT)
+def accept(token: str):
+    return _decision(token, handling.learner_accepts, "You accepted the outcome. Your complaint is closed.")
+
+
+@bp.post("/track/<token>/next-stage")
+@limiter.limit(DECISION_LIMIT)
+def next_stage(token: str):
+    return _decision(token, handling.learner_asks_next_stage, "You asked for the next stage.")
+
+
+@bp.route("/resend", methods=["GET", "POST"])
+@limiter.limit(RESEND_LIMIT, methods=["POST"])
+def resend():
+    """A new private link by email. The answer is the same whether or not the details match a case."""
+    form = ResendForm()
+    if form.validate_on_submit():
+        complaint = tracking.find_for_resend(form.reference.data, form.email.data, None)
+        if complaint is not None:
+            tracking.resend_link(complaint)
+            commit()
+        return private_page(render_template("awarding_body_complaints/resent.html"))
+    return form_page("awarding_body_complaints/resend.html", form)

@@ -1,0 +1,404 @@
+"""Complaint reports: the trends the awarding body and each centre review (SPEC §5.3 "Trends are reviewed").
+
+The choices, stated once (the report page repeats the formulas in plain words):
+
+* **Scope.** A centre's report counts its own learner-route complaints (kind `complaint`), read through
+  `tenants.scoping.scoped_select`, so it only ever runs inside the centre's pages. Reports that are not
+  complaints (malpractice, result disputes) are counted apart as "routed elsewhere". The awarding body's
+  report counts every centre's learner-route complaints and the direct route (from centres and the public),
+  optionally for the centres of one nation (a direct complaint with no centre belongs to no nation).
+* **Period.** Complaints are counted by the Europe/London calendar month they were *received*, from the
+  first month to the last month inclusive (default: the last 12 months, this month included). "Now" figures
+  (open cases, open stages past their deadline) count every case, whenever it was received.
+* **Stage.** The stage a case reached is its furthest stage. A centre sees its own stages by name, and an
+  escalated case on a line of its own, "escalated to the awarding body" (what the awarding body does with
+  it afterwards is not the centre's to see: tenants.complaints.queries.history draws the same line). The
+  awarding body sees level and number: centre stage 1/2/3, awarding-body stage 2/3/final (learner route),
+  direct stage one/two/final.
+* **Resolved within target.** A case is resolved within target when its status is resolved and every
+  stage was closed by its deadline in force (`ComplaintStage.due`: the policy target, or an agreed
+  extension). The share is that over the cases resolved. For a centre only its own stages count, and a
+  case resolved only after an escalation was not resolved by the centre, so it is not within target there.
+  Stages closed on time: stages closed at or before their deadline in force over stages closed.
+  Shares are rounded to the nearest whole percent, halves up.
+* **Counting in SQL.** Every figure is a GROUP BY in the database, in a fixed number of queries whatever
+  the number of cases. The London month is a CASE over the UTC instants at which each London month
+  starts (computed with zoneinfo, so British Summer Time is exact: 23:30 UTC on 31 March is April). That is
+  portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
+  the rows returned to one per month rather than one per case.
+* **Retention.** Complaint records are kept for COMPLAINT_RETENTION_YEARS (default 3) after a case closes,
+  then deleted (tenants.complaints.retention); a report of older months therefore counts fewer cases, and
+  the page says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.workdays import Nation, to_london
+from tenants.complaints.models import (
+    Category,
+    Complaint,
+    ComplaintStage,
+    Exhausted,
+    Kind,
+    Level,
+    Route,
+    Status,
+    Subject,
+)
+from tenants.complaints.report_period import Month, Period
+from tenants.models import Centre
+from tenants.scoping import scoped_select
+
+OPEN_STATUSES = (Status.OPEN, Status.AWAITING_LEARNER)
+EXHAUSTED_LABELS = {Exhausted.FINAL_STAGE_CLOSED: "Centre's final stage closed",
+                    Exhausted.DEADLINE_MISSED: "Centre missed a deadline"}
+ROUTE_LABELS = {Route.CENTRE: "Learner (centre first)", Route.DIRECT: "Direct to the awarding body"}
+
+
+# --- the scope -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose complaints: the current centre's (inside its pages) or every centre's (the awarding body)."""
+
+    centre: bool
+    nation: Nation | None = None
+
+    @classmethod
+    def current_centre(cls) -> Scope:
+        return cls(centre=True)
+
+    @classmethod
+    def awarding_body(cls, nation: Nation | None = None) -> Scope:
+        return cls(centre=False, nation=nation)
+
+    def complaints(self, *columns) -> Select:
+        """SELECT `columns` FROM complaint, limited to the scope (any kind, any period)."""
+        if self.centre:
+            statement = scoped_select(Complaint).with_only_columns(*columns).where(Complaint.route == Route.CENTRE)
+        else:
+            statement = select(*columns)
+            if self.nation is not None:
+                statement = statement.where(Complaint.centre_id.in_(
+                    select(Centre.id).where(Centre.nation == self.nation)))
+        return statement.select_from(Complaint)
+
+    def stages(self, *columns) -> Select:
+        """SELECT `columns` FROM complaint_stage: for a centre, its own stages only."""
+        if self.centre:
+            return (scoped_select(ComplaintStage).with_only_columns(*columns)
+                    .where(ComplaintStage.level == Level.CENTRE).select_from(ComplaintStage))
+        return select(*columns).select_from(ComplaintStage)
+
+
+def _flag(condition):
+    return case((condition, 1), else_=0)
+
+
+def _due():
+    """The deadline in force, in SQL (`ComplaintStage.due`)."""
+    return func.coalesce(ComplaintStage.extended_due, ComplaintStage.respond_due)
+
+
+def _stage_facts(scope: Scope):
+    """Per case: its furthest stage's position, how many centre stages it had, stages not closed by the deadline."""
+    late = or_(ComplaintStage.closed_at.is_(None), ComplaintStage.closed_at > _due())
+    return (scope.stages(ComplaintStage.complaint_id.label("complaint_id"),
+                         func.max(ComplaintStage.position).label("furthest"),
+                         func.sum(_flag(ComplaintStage.level == Level.CENTRE)).label("centre_stages"),
+                         func.sum(_flag(late)).label("late"))
+            .group_by(ComplaintStage.complaint_id).subquery("stage_facts"))
+
+
+def _cases(scope: Scope, period: Period, *extra) -> Select:
+    """One row per complaint of the scope received in the period, with what the report counts about it."""
+    facts = _stage_facts(scope)
+    reached = aliased(ComplaintStage, name="reached")
+    resolved = Complaint.status == Status.RESOLVED
+    on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
+    if scope.centre:
+        on_time.append(Complaint.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
+    month = case(*[(Complaint.received_at < m.plus(1).starts, i) for i, m in enumerate(period.months)], else_=-1)
+    ordinal = case((reached.level == Level.CENTRE, reached.position),
+                   else_=reached.position - func.coalesce(facts.c.centre_stages, 0))
+    return (scope.complaints(
+        Complaint.id.label("id"), Complaint.centre_id.label("centre_id"), Complaint.route.label("route"),
+        Complaint.category.label("category"), month.label("month"), _flag(resolved).label("resolved"),
+        _flag(and_(*on_time)).label("on_time"), _flag(Complaint.escalated_at.is_not(None)).label("escalated"),
+        reached.level.label("stage_level"), ordinal.label("stage_ordinal"), reached.name.label("stage_name"),
+        func.coalesce(facts.c.centre_stages, 0).label("centre_stages"), *extra)
+        .outerjoin(facts, facts.c.complaint_id == Complaint.id)
+        .outerjoin(reached, and_(reached.complaint_id == Complaint.id, reached.position == facts.c.furthest))
+        .where(Complaint.kind == Kind.COMPLAINT, Complaint.received_at >= period.starts,
+               Complaint.received_at < period.ends))
+
+
+# --- what the report holds -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Share:
+    """`part` of `whole`, as a whole percentage (halves up); no percentage of nothing."""
+
+    part: int
+    whole: int
+
+    @property
+    def percent(self) -> int | None:
+        return None if not self.whole else (200 * self.part + self.whole) // (2 * self.whole)
+
+    def __str__(self) -> str:
+        return "–" if self.percent is None else f"{self.percent}%"
+
+
+@dataclass
+class Tally:
+    """Complaints received, resolved, resolved within target and escalated."""
+
+    received: int = 0
+    resolved: int = 0
+    on_time: int = 0
+    escalated: int = 0
+
+    def add(self, row) -> None:
+        self.received += row.received
+        self.resolved += int(row.resolved or 0)
+        self.on_time += int(row.on_time or 0)
+        self.escalated += int(row.escalated or 0)
+
+    @property
+    def on_time_share(self) -> Share:
+        return Share(self.on_time, self.resolved)
+
+
+@dataclass
+class StageRow:
+    label: str
+    reached: int = 0  # cases whose furthest stage this is
+    closed: int = 0
+    closed_on_time: int = 0
+
+    @property
+    def on_time_share(self) -> Share:
+        return Share(self.closed_on_time, self.closed)
+
+
+@dataclass
+class Now:
+    """Open cases and open stages past their deadline, now, whenever the case was received."""
+
+    open_at_centre: int = 0
+    open_at_awarding_body: int = 0
+    overdue_at_centre: int = 0
+    overdue_at_awarding_body: int = 0
+
+    def add(self, row) -> None:
+        for name in ("open_at_centre", "open_at_awarding_body", "overdue_at_centre", "overdue_at_awarding_body"):
+            setattr(self, name, getattr(self, name) + int(getattr(row, name) or 0))
+
+    @property
+    def open(self) -> int:
+        return self.open_at_centre + self.open_at_awarding_body
+
+    @property
+    def overdue(self) -> int:
+        return self.overdue_at_centre + self.overdue_at_awarding_body
+
+
+@dataclass
+class CentreRow:
+    """One line of the awarding body's per-centre table (the direct route is a line of its own)."""
+
+    name: str
+    number: str = ""
+    tally: Tally = field(default_factory=Tally)
+    referred: int = 0
+    now: Now = field(default_factory=Now)
+
+
+@dataclass
+class Report:
+    scope: Scope
+    period: Period
+    at: datetime
+    by_month: list[tuple[Month, Tally]]
+    by_category: list[tuple[Category, Tally]]
+    by_stage: list[StageRow]
+    referred: dict[Kind, int]
+    now: Now
+    by_centre: list[CentreRow]
+
+    @property
+    def totals(self) -> Tally:
+        total = Tally()
+        for _, tally in self.by_month:
+            total.add(tally)
+        return total
+
+    @property
+    def stages_closed(self) -> Share:
+        return Share(sum(r.closed_on_time for r in self.by_stage), sum(r.closed for r in self.by_stage))
+
+
+# --- computing it ----------------------------------------------------------------------------------------
+
+def _tally_columns(cases):
+    return (func.count().label("received"), func.sum(cases.c.resolved).label("resolved"),
+            func.sum(cases.c.on_time).label("on_time"), func.sum(cases.c.escalated).label("escalated"))
+
+
+def _tallied(rows, key) -> dict:
+    found: dict = {}
+    for row in rows:
+        found.setdefault(key(row), Tally()).add(row)
+    return found
+
+
+def stage_label(scope: Scope, route: Route, level: Level, ordinal: int, name: str | None) -> str:
+    """What a stage is called in the report: by name for a centre; by level and number across centres."""
+    if scope.centre:
+        return name or f"Stage {ordinal}"
+    if level is Level.CENTRE:
+        return f"Centre stage {ordinal}"
+    if route is Route.DIRECT:
+        return "Direct: final stage" if ordinal >= 3 else f"Direct: stage {('one', 'two')[ordinal - 1]}"
+    return "Awarding body final stage" if ordinal >= 3 else f"Awarding body stage {ordinal + 1}"
+
+
+def _stage_key(scope: Scope, route, level, ordinal, name) -> tuple:
+    return (route is not Route.CENTRE, level is not Level.CENTRE, ordinal, name if scope.centre else "")
+
+
+def _by_stage(scope: Scope, cases) -> list[StageRow]:
+    """Cases by furthest stage, and stages closed (on time) by stage: two GROUP BYs."""
+    keys = [cases.c.route, cases.c.stage_level, cases.c.stage_ordinal] + ([cases.c.stage_name] if scope.centre else [])
+    furthest = [cases.c.stage_level.is_not(None)]
+    if scope.centre:  # an escalated case went further than any centre stage: it has a line of its own
+        furthest.append(cases.c.escalated == 0)
+    reached = db.session.execute(select(*keys, func.count().label("n")).where(*furthest).group_by(*keys)).all()
+    # Grouped on a subquery's columns: PostgreSQL will not match a GROUP BY expression holding bound parameters.
+    ordinal = case((ComplaintStage.level == Level.CENTRE, ComplaintStage.position),
+                   else_=ComplaintStage.position - cases.c.centre_stages)
+    stages = (scope.stages(cases.c.route.label("route"), ComplaintStage.level.label("level"),
+                           ordinal.label("ordinal"), ComplaintStage.name.label("name"),
+                           _flag(ComplaintStage.closed_at <= _due()).label("on_time"))
+              .join(cases, cases.c.id == ComplaintStage.complaint_id)
+              .where(ComplaintStage.closed_at.is_not(None)).subquery("closed_stages"))
+    stage_keys = [stages.c.route, stages.c.level, stages.c.ordinal] + ([stages.c.name] if scope.centre else [])
+    closed = db.session.execute(select(*stage_keys, func.count().label("closed"),
+                                       func.sum(stages.c.on_time).label("on_time")).group_by(*stage_keys)).all()
+    rows: dict[tuple, StageRow] = {}
+
+    def row_for(route, level, number, name) -> StageRow:
+        key = _stage_key(scope, route, level, number, name)
+        return rows.setdefault(key, StageRow(stage_label(scope, route, level, number, name)))
+
+    for route, level, number, *name, n in reached:
+        row_for(route, level, number, name[0] if name else None).reached += n
+    for route, level, number, *name, n_closed, n_on_time in closed:
+        row = row_for(route, level, number, name[0] if name else None)
+        row.closed += n_closed
+        row.closed_on_time += int(n_on_time or 0)
+    return [rows[key] for key in sorted(rows)]
+
+
+def _now_columns(scope: Scope, at: datetime):
+    overdue = scope.stages(ComplaintStage.complaint_id).where(ComplaintStage.closed_at.is_(None), _due() < at)
+    at_centre = and_(Complaint.route == Route.CENTRE, Complaint.escalated_at.is_(None))
+    at_body = or_(Complaint.route == Route.DIRECT, Complaint.escalated_at.is_not(None))
+    late = and_(Complaint.status == Status.OPEN, Complaint.id.in_(overdue))
+    return (func.sum(_flag(at_centre)).label("open_at_centre"),
+            func.sum(_flag(at_body)).label("open_at_awarding_body"),
+            func.sum(_flag(and_(late, at_centre))).label("overdue_at_centre"),
+            func.sum(_flag(and_(late, at_body))).label("overdue_at_awarding_body"))
+
+
+def compute(scope: Scope, period: Period, at: datetime) -> Report:
+    """The report for `scope` over `period`, with "now" figures as at `at`: six queries (eight across centres)."""
+    cases = _cases(scope, period).subquery("cases")
+    months = _tallied(db.session.execute(select(cases.c.month, *_tally_columns(cases)).group_by(cases.c.month)),
+                      lambda row: row.month)
+    categories = _tallied(db.session.execute(select(cases.c.category, *_tally_columns(cases))
+                                             .group_by(cases.c.category)), lambda row: row.category)
+    in_period = (Complaint.received_at >= period.starts, Complaint.received_at < period.ends)
+    referred_rows = db.session.execute(
+        scope.complaints(Complaint.centre_id, Complaint.kind, func.count().label("n"))
+        .where(Complaint.kind != Kind.COMPLAINT, *in_period).group_by(Complaint.centre_id, Complaint.kind)).all()
+    now_rows = db.session.execute(
+        scope.complaints(Complaint.route, Complaint.centre_id, *_now_columns(scope, at))
+        .where(Complaint.kind == Kind.COMPLAINT, Complaint.status.in_(OPEN_STATUSES))
+        .group_by(Complaint.route, Complaint.centre_id)).all()
+    now = Now()
+    for row in now_rows:
+        now.add(row)
+    referred = {kind: 0 for kind in Kind if kind is not Kind.COMPLAINT}
+    for row in referred_rows:
+        referred[row.kind] += row.n
+    return Report(
+        scope=scope, period=period, at=at,
+        by_month=[(month, months.get(i, Tally())) for i, month in enumerate(period.months)],
+        by_category=[(category, categories.get(category, Tally())) for category in Category],
+        by_stage=_by_stage(scope, cases), referred=referred, now=now,
+        by_centre=[] if scope.centre else _by_centre(cases, referred_rows, now_rows))
+
+
+def _by_centre(cases, referred_rows, now_rows) -> list[CentreRow]:
+    """The awarding body's table: one line per centre with anything to count, then the direct route."""
+    tallies = db.session.execute(
+        select(cases.c.route, cases.c.centre_id, *_tally_columns(cases)).group_by(cases.c.route, cases.c.centre_id)
+    ).all()
+    centre_ids = {row.centre_id for row in [*tallies, *referred_rows, *now_rows] if row.centre_id is not None}
+    names = {row.id: row for row in db.session.execute(
+        select(Centre.id, Centre.name, Centre.centre_number).where(Centre.id.in_(sorted(centre_ids))))}
+    direct = CentreRow(ROUTE_LABELS[Route.DIRECT])
+    rows: dict[int, CentreRow] = {}
+
+    def row_for(route, centre_id) -> CentreRow:
+        if route is Route.DIRECT or centre_id is None:
+            return direct
+        centre = names[centre_id]
+        return rows.setdefault(centre_id, CentreRow(centre.name, centre.centre_number or ""))
+
+    for row in tallies:
+        row_for(row.route, row.centre_id).tally.add(row)
+    for row in referred_rows:
+        row_for(Route.CENTRE, row.centre_id).referred += row.n
+    for row in now_rows:
+        row_for(row.route, row.centre_id).now.add(row)
+    ordered = sorted(rows.values(), key=lambda r: (r.name.casefold(), r.number))
+    return ordered + ([direct] if direct.tally.received or direct.now.open else [])
+
+
+# --- one row per case, for the CSV export ----------------------------------------------------------------
+
+CSV_HEADER = ("Reference", "Centre", "Received (UK date)", "Route", "Category", "Subject", "Status",
+              "Stage reached", "Resolved on time", "Escalated", "Exhausted reason")
+
+
+def _on_time(row) -> str:
+    if row.on_time:
+        return "yes"
+    return "no" if row.resolved else "not resolved"
+
+
+def case_rows(scope: Scope, period: Period) -> list[tuple[str, ...]]:
+    """The complaints the report counts, one row each (CSV_HEADER), oldest first: one query."""
+    statement = (_cases(scope, period, Complaint.reference, Complaint.received_at, Complaint.subject,
+                        Complaint.status, Complaint.exhausted_reason, Centre.name.label("centre_name"))
+                 .outerjoin(Centre, Centre.id == Complaint.centre_id)
+                 .order_by(Complaint.received_at, Complaint.id))
+    rows = []
+    for row in db.session.execute(statement):
+        stage = "" if row.stage_level is None else stage_label(scope, row.route, row.stage_level, row.stage_ordinal,
+                                                                row.stage_name)
+        rows.append((row.reference, row.centre_name or "", to_london(row.received_at).date().isoformat(),
+                     ROUTE_LABELS[row.route], row.category.label, Subject(row.subject).label,
+                     Status(row.status).label, stage, _on_time(row),
+                     "yes" if row.escalated else "no",
+                     EXHAUSTED_LABELS[row.exhausted_reason] if row.exhausted_reason else ""))
+    return rows
