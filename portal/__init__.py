@@ -62,12 +62,14 @@ def _register_models() -> None:
     """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
     import portal.audit  # noqa: F401
     import portal.auth.models  # noqa: F401
+    import portal.catalogue.models  # noqa: F401
     import portal.counters  # noqa: F401
     import portal.mail  # noqa: F401
     import tenants.complaints.models  # noqa: F401
     import tenants.learners.models  # noqa: F401
     import tenants.models  # noqa: F401
     import tenants.policy.models  # noqa: F401
+    import tenants.submissions.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask) -> None:

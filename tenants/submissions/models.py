@@ -1,0 +1,151 @@
+"""ILMA submissions (SPEC §6.2–6.3): one learner's work for one unit, numbered 1 (original) to 4, its files,
+the awarding body's quality check, marking, sampling and release.
+
+A corrected upload after a quality-check rejection, or a concise version after a withdrawal, replaces the
+earlier row with the same number: the earlier row stays for the record with `is_current` false, and the
+database holds one current row per (learner, unit, number).
+"""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, enum_column, utcnow
+from portal.extensions import db
+from tenants.scoping import CentreOwned
+
+MAX_SUBMISSION_NUMBER = 4  # the original and three resubmissions
+
+
+class SubmissionStatus(enum.StrEnum):
+    HELD = "held"  # over the word limit: the centre withdraws it or accepts the additional fee
+    AWAITING_QC = "awaiting_qc"  # quality check within 5 working days of upload
+    REJECTED = "rejected"  # failed the quality check: the centre uploads a corrected copy
+    WITHDRAWN = "withdrawn"  # withdrawn by the centre (over the limit, at no cost)
+    MARKING = "marking"  # accepted; with an assessor
+    MARKED = "marked"  # result recorded; sampling by a lead assessor before release
+    RELEASED = "released"  # result released to the centre
+
+    @property
+    def label(self) -> str:
+        return {"held": "Held: over the word limit", "awaiting_qc": "Awaiting quality check",
+                "rejected": "Rejected at quality check", "withdrawn": "Withdrawn", "marking": "Being marked",
+                "marked": "Marked, awaiting release", "released": "Result released"}[self.value]
+
+
+class Result(enum.StrEnum):
+    PASS = "pass"
+    REFERRED = "referred"
+
+
+class Authenticity(enum.StrEnum):
+    SEPARATE_SHEET = "separate_sheet"  # a signed authenticity cover sheet uploaded as its own file
+    COVER_PAGE = "cover_page"  # the uploader says it is the assessment's own cover page
+    NOT_NEEDED = "not_needed"  # a resubmission: the original for the unit had one
+
+
+class FileKind(enum.StrEnum):
+    ASSESSMENT = "assessment"
+    AUTHENTICITY = "authenticity"
+    RESULT_SHEET = "result_sheet"
+    APPENDIX = "appendix"
+    MARKED_RESULT_SHEET = "marked_result_sheet"  # uploaded by the awarding body with the result
+
+
+class Submission(CentreOwned, db.Model):
+    """One upload of a learner's assessment for a unit, with the awarding body's handling of it."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        CheckConstraint(f"number BETWEEN 1 AND {MAX_SUBMISSION_NUMBER}", name="number_range"),
+        Index("uq_submission_current_number", "learner_id", "unit_id", "number", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learner.id", ondelete="RESTRICT"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id", ondelete="RESTRICT"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    status: Mapped[SubmissionStatus] = mapped_column(enum_column(SubmissionStatus, "submission_status"),
+                                                     default=SubmissionStatus.AWAITING_QC, index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    authenticity: Mapped[Authenticity] = mapped_column(enum_column(Authenticity, "authenticity"))
+
+    # Length: Word's count with text boxes, footnotes and endnotes (portal.documents.count_words).
+    word_count: Mapped[int] = mapped_column(Integer, default=0)
+    word_count_detail: Mapped[dict] = mapped_column(JSON, default=dict)  # the breakdown, incl. by_colour
+    word_count_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    word_limit: Mapped[int | None] = mapped_column(Integer)  # the unit's limit when uploaded
+    excess_fees: Mapped[int] = mapped_column(Integer, default=0)  # resubmission fees due for the excess length
+    excess_fee_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    excess_fee_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    colour_warning: Mapped[str] = mapped_column(Text, default="")
+
+    # Clocks (centre's nation): quality check within 5 working days, result within 25, from this upload.
+    qc_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sla_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    qc_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    qc_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[Result | None] = mapped_column(enum_column(Result, "submission_result"))
+    referred_criteria: Mapped[str] = mapped_column(Text, default="")
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sampled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    sampled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sample_note: Mapped[str] = mapped_column(Text, default="")
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    learner = relationship("Learner", lazy="joined")
+    unit = relationship("Unit", lazy="joined")
+    files: Mapped[list[SubmissionFile]] = relationship(back_populates="submission", lazy="selectin",
+                                                       order_by="SubmissionFile.id")
+
+    @property
+    def is_resubmission(self) -> bool:
+        return self.number > 1
+
+
+class SubmissionFile(CentreOwned, db.Model):
+    """A stored file: kept under a generated name in UPLOAD_DIR, never a name the uploader chose."""
+
+    __tablename__ = "submission_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[FileKind] = mapped_column(enum_column(FileKind, "file_kind"))
+    original_name: Mapped[str] = mapped_column(String(255))  # what the uploader's file was called (display only)
+    download_name: Mapped[str] = mapped_column(String(255))  # the correct convention name, e.g. S.Smith-ABC123(1).docx
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)  # generated
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="files")
+
+
+class ConflictOfInterest(db.Model):
+    """An assessor must not mark this learner's, or this centre's, work (awarding-body data)."""
+
+    __tablename__ = "conflict_of_interest"
+    __table_args__ = (CheckConstraint("learner_id IS NOT NULL OR conflict_centre_id IS NOT NULL",
+                                      name="names_learner_or_centre"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learner.id", ondelete="CASCADE"))
+    conflict_centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
