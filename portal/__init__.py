@@ -64,6 +64,7 @@ def _register_models() -> None:
     import portal.auth.models  # noqa: F401
     import portal.catalogue.models  # noqa: F401
     import portal.counters  # noqa: F401
+    import portal.invoicing.models  # noqa: F401
     import portal.mail  # noqa: F401
     import tenants.complaints.models  # noqa: F401
     import tenants.learners.models  # noqa: F401
@@ -73,18 +74,24 @@ def _register_models() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.admin.assessment import bp as admin_assessment_bp
     from portal.admin.complaints import bp as admin_complaints_bp
     from portal.admin.reports import bp as admin_reports_bp
     from portal.admin.routes import bp as admin_bp
     from portal.auth.routes import bp as auth_bp
+    from portal.catalogue.routes import bp as catalogue_bp
     from portal.complaints.routes import bp as complaints_bp
+    from portal.invoicing.routes import admin_bp as admin_invoicing_bp
     from portal.public.routes import bp as public_bp
     from tenants.routes import centre_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(catalogue_bp, url_prefix="/admin")  # /admin/units, /admin/centres/<id>/units
     app.register_blueprint(admin_complaints_bp, url_prefix="/admin/complaints")
+    app.register_blueprint(admin_assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(admin_reports_bp, url_prefix="/admin")  # /admin/reports, /admin/reports.csv
+    app.register_blueprint(admin_invoicing_bp, url_prefix="/admin")  # /admin/invoices, /admin/fees, /admin/jobs
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
     app.register_blueprint(centre_bp, url_prefix="/c/<slug>")

@@ -5,8 +5,10 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from portal.catalogue.seed import catalogue_cli
 from portal.documents.cli import wordcount
 from portal.extensions import db
+from portal.invoicing.cli import invoices_cli
 
 DEMO_PASSWORD = "demo-password-2026"
 
@@ -15,6 +17,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(wordcount)
     app.cli.add_command(complaints_cli)
+    app.cli.add_command(invoices_cli)
+    app.cli.add_command(catalogue_cli)
 
 
 @click.command("demo")

@@ -9,6 +9,7 @@ import pytest
 
 from portal import create_app
 from portal.auth.models import Role
+from portal.catalogue.models import LimitRule, Pathway, Unit
 from portal.config import TestConfig
 from portal.db import utcnow
 from portal.extensions import db
@@ -19,6 +20,7 @@ from tenants.complaints.escalation import submit_direct_complaint
 from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Status
 from tenants.models import Centre
+from tests.assessment.factory import route_records as assessment_records
 from tests.conftest import Auth, quality_contact_of
 
 ADMIN_PREFIX = "/admin"
@@ -59,8 +61,29 @@ ADMIN_ROUTES: dict[str, AdminRoute] = {
     "admin_complaints.announce_centre_contact": AdminRoute(records={"complaint_id": "complaint"}),
     "admin_complaints.record_centre_contacted": AdminRoute(records={"complaint_id": "complaint"}),
     "admin_complaints.close_stage": AdminRoute(records={"complaint_id": "complaint"}),
+    "admin_assessment.index": AdminRoute(),
+    "admin_assessment.queue": AdminRoute(values={"queue_name": "marking"}),
+    "admin_assessment.submission": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.download": AdminRoute(records={"submission_id": "submission", "file_id": "submission_file"}),
+    "admin_assessment.accept": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.reject": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.allocate": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.record_result": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.sample": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.release": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.conflicts": AdminRoute(),
     "admin_reports.index": AdminRoute(),
     "admin_reports.export": AdminRoute(),
+    "admin_invoicing.invoices": AdminRoute(),
+    "admin_invoicing.download": AdminRoute(records={"invoice_id": "invoice"}),
+    "admin_invoicing.fees": AdminRoute(),
+    "admin_invoicing.jobs": AdminRoute(),
+    "admin_invoicing.rerun": AdminRoute(records={"run_id": "job_run"}),
+    "catalogue.units": AdminRoute(),
+    "catalogue.add_unit": AdminRoute(),
+    "catalogue.edit_unit": AdminRoute(records={"unit_id": "unit"}),
+    "catalogue.unit_status": AdminRoute(records={"unit_id": "unit"}),
+    "catalogue.centre_units": AdminRoute(records={"centre_id": "centre"}),
 }
 
 MISSING = ("is under /admin but has no entry in ADMIN_ROUTES in tests/test_admin_roles.py: add one saying which "
@@ -106,6 +129,11 @@ def test_every_admin_route_is_in_the_table_and_guarded():
 
 
 @pytest.fixture
+def app_overrides(tmp_path):
+    return {"UPLOAD_DIR": str(tmp_path / "uploads")}  # where the records' stored files go (a submission's)
+
+
+@pytest.fixture
 def records(centre, other_centre) -> dict:
     """Rows the admin URLs name: an application awaiting a decision, a centre, an email in the outbox, and a
     direct complaint whose final outcome is given (so an empty POST by any complaint role changes nothing: each
@@ -119,7 +147,27 @@ def records(centre, other_centre) -> dict:
                                                             summary="Late certificate", outcome_wanted="Sort it"))
     complaint.current_stage.closed_at, complaint.status = utcnow(), Status.RESOLVED
     db.session.commit()
-    return {"application": application, "centre": centre, "email": email, "complaint": complaint}
+    unit = Unit(code="8600-301", title="Managing a team", pathway=Pathway.LEADERSHIP_MANAGEMENT, level=3,
+                limit_rule=LimitRule.WORDS_5000)
+    db.session.add(unit)
+    db.session.commit()
+    invoice, job_run = _invoice_and_failed_run(centre)
+    return {"application": application, "centre": centre, "email": email, "complaint": complaint, "unit": unit,
+            "invoice": invoice, "job_run": job_run, **assessment_records(centre)}
+
+
+def _invoice_and_failed_run(centre):
+    """An (empty) invoice of `centre` and a failed invoicing run, made straight in the database."""
+    from datetime import date
+
+    from portal.invoicing.models import Invoice, JobRun, RunStatus
+
+    invoice = Invoice(centre_id=centre.id, week_start=date(2026, 3, 2), number=900001, issue_date=date(2026, 3, 11),
+                      subtotal_pence=0, vat_rate_bp=2000, vat_pence=0, total_pence=0)
+    job_run = JobRun(kind="invoicing", args={"as_of": "2026-03-11"}, status=RunStatus.FAILED, error="boom")
+    db.session.add_all([invoice, job_run])
+    db.session.commit()
+    return invoice, job_run
 
 
 def url_for_route(endpoint: str, records: dict) -> str:

@@ -65,6 +65,9 @@ REFERRAL_FORM = {"name": "Nell Newton", "email": "nell@example.org", "summary": 
                  "hp_contact": ""}
 POLICY_STAGE = {"name": "Stage 1: investigation", "handler": "Complaints officer", "target_days": "8"}
 OUR_CASE = {"reference": "{complaint_reference}", "email": "{complainant_email}"}
+NEW_LEARNER = {"first_name": "Nina", "last_name": "Newlearner", "enrolment_number": "NEW001"}
+OUR_LEARNER = {"first_name": "Lena", "last_name": "Learnwell", "enrolment_number": "LRN4242",
+               "qualification": "ILM Level 5 Certificate in Leadership and Management"}
 LEARNER_ACTION_OK = (303, 409)  # 409: the case is not at that point — but the link did open it
 
 TENANT_ROUTES: dict[str, TenantRoute] = {
@@ -126,13 +129,31 @@ TENANT_ROUTES: dict[str, TenantRoute] = {
     # complaint reports (centre staff)
     "centre.reports.index": TenantRoute(public=False),
     "centre.reports.export": TenantRoute(public=False),
+    # invoices (the Quality contact)
+    "centre.invoicing.index": TenantRoute(public=False),
+    "centre.invoicing.download": TenantRoute(public=False, records={"invoice_id": "invoice"}),
+    # learners (centre staff); the control's POSTs run in this order: add, edit (A's learner keeps its ENR), status
+    "centre.learners.index": TenantRoute(public=False),
+    "centre.learners.add": TenantRoute(public=False, form=NEW_LEARNER),
+    "centre.learners.edit": TenantRoute(public=False, records={"learner_id": "learner"}, form=OUR_LEARNER),
+    "centre.learners.set_status": TenantRoute(public=False, records={"learner_id": "learner"},
+                                              form={"status": "completed"}),
+    # submissions (centre staff); the control's POSTs run in this order: accept the fee (A's held submission), an
+    # upload naming A's learner with no files (422: only validation), withdraw (refused by then: 303 with a message)
+    "centre.submissions.tracker_page": TenantRoute(public=False),
+    "centre.submissions.upload_page": TenantRoute(public=False, form={"learner": "{learner}"}, ok=(200, 422)),
+    "centre.submissions.show": TenantRoute(public=False, records={"submission_id": "submission"}),
+    "centre.submissions.withdraw": TenantRoute(public=False, records={"submission_id": "submission"}),
+    "centre.submissions.accept_fee": TenantRoute(public=False, records={"submission_id": "submission"}),
+    "centre.submissions.download": TenantRoute(public=False, records={"file_id": "submission_file"}),
 }
 
 # Values that name no record anywhere, per kind of record: what "a record that does not exist" looks like.
 NOWHERE = {"pending_staff": 987654, "active_staff": 987654, "complaint": 987654,
            "tracking_token": "NoSuchTokenNoSuchTokenNoSuchTokenNoSuchToke",
            "complaint_reference": "C-999999-999999", "complainant_email": "nobody@example.org",
-           "policy_version": 987654, "policy_stage": 987654}
+           "policy_version": 987654, "policy_stage": 987654, "learner": 987654,
+           "invoice": 987654, "submission": 987654, "submission_file": 987654}
 
 MISSING = ("is a tenant route (under /c/<slug>) with no entry in TENANT_ROUTES in tests/test_tenancy.py. "
            "Add one: is it public, which of centre A's records do its URL arguments (or form fields) name — add "
@@ -213,6 +234,50 @@ class World:
         return client
 
 
+def _invoice_of(centre):
+    """An (empty) invoice of `centre`, made straight in the database."""
+    from datetime import date
+
+    from portal.invoicing.models import Invoice
+
+    invoice = Invoice(centre_id=centre.id, week_start=date(2026, 3, 2), number=900001, issue_date=date(2026, 3, 11),
+                      subtotal_pence=0, vat_rate_bp=2000, vat_pence=0, total_pence=0)
+    db.session.add(invoice)
+    db.session.commit()
+    return invoice
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    """Stored submission files go to a temporary folder, not instance/uploads."""
+    return {"UPLOAD_DIR": str(tmp_path / "uploads")}
+
+
+def _held_submission_of(centre, learner, upload_dir: str):
+    """A held submission of `learner` with one stored file, made straight in the database (and UPLOAD_DIR)."""
+    import io
+
+    from portal.catalogue.models import CentreUnit, LimitRule, Pathway, Unit
+    from tenants.submissions import storage
+    from tenants.submissions.models import Authenticity, FileKind, Submission, SubmissionFile, SubmissionStatus
+
+    unit = Unit(code="TEN-500", title="Tenancy unit", pathway=Pathway.LEADERSHIP_MANAGEMENT, level=5,
+                limit_rule=LimitRule.WORDS_5000)
+    db.session.add(unit)
+    db.session.flush()
+    db.session.add(CentreUnit(centre_id=centre.id, unit_id=unit.id))
+    saved = storage.store(io.BytesIO(b"%PDF-1.4 tenancy"), upload_dir, ".pdf")
+    submission = Submission(centre_id=centre.id, learner_id=learner.id, unit_id=unit.id, number=1,
+                            status=SubmissionStatus.HELD, authenticity=Authenticity.COVER_PAGE, word_count=5001,
+                            word_limit=5000, excess_fees=1)
+    submission.files.append(SubmissionFile(centre_id=centre.id, kind=FileKind.ASSESSMENT, original_name="a.pdf",
+                                           download_name="L.Learnwell-LRN4242(1).pdf", stored_name=saved.stored_name,
+                                           sha256=saved.sha256, size=saved.size, content_type=saved.content_type))
+    db.session.add(submission)
+    db.session.commit()
+    return submission
+
+
 @pytest.fixture
 def world(app, mailbox, centre, other_centre, make_staff, make_admin) -> World:
     pending = make_staff(centre, status="pending", name="Pat Pending")
@@ -223,13 +288,19 @@ def world(app, mailbox, centre, other_centre, make_staff, make_admin) -> World:
     complaint, token = submit_complaint(centre, ComplaintDetails(
         name="Cara Complainant", email="cara@example.org", summary="Feedback on my assignment never came.",
         category=Category.PROCESS_NOT_FOLLOWED, outcome_wanted="Feedback"))
+    learner = Learner(centre_id=centre.id, **OUR_LEARNER)
+    db.session.add(learner)
     commit()
     records = {"pending_staff": pending.id, "active_staff": active.id, "complaint": complaint.id,
                "tracking_token": token, "complaint_reference": complaint.reference,
                "complainant_email": complaint.complainant_email, "policy_version": version.id,
-               "policy_stage": policy.draft_of(centre).stages[0].id}
+               "policy_stage": policy.draft_of(centre).stages[0].id, "learner": learner.id,
+               "invoice": _invoice_of(centre).id}
+    submission = _held_submission_of(centre, learner, app.config["UPLOAD_DIR"])
+    records.update(submission=submission.id, submission_file=submission.files[0].id)
     assert records.keys() == NOWHERE.keys()
-    secrets = [centre.name, pending.name, pending.email, active.name, active.email, complaint.reference,
+    secrets = [centre.name, learner.full_name, learner.enrolment_number,
+               pending.name, pending.email, active.name, active.email, complaint.reference,
                complaint.complainant_name, complaint.complainant_email, complaint.summary]
     return World(app=app, mailbox=mailbox, a=centre, b=other_centre, records=records, secrets=secrets,
                  a_quality_contact=qc, b_quality_contact=quality_contact_of(other_centre),

@@ -1,0 +1,1 @@
+"""Weekly invoicing of resubmission and excess-length fees (SPEC §7)."""

@@ -1,0 +1,123 @@
+"""Invoice pages: awarding-body finance (/admin/invoices), fees (/admin/fees), job runs (/admin/jobs), and a
+centre's own invoices (/c/<slug>/invoices, its Quality contact only)."""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Blueprint, abort, flash, make_response, render_template
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.admin.routes import awarding_body_only
+from portal.auth.models import Role
+from portal.db import commit
+from portal.extensions import db
+from portal.invoicing.documents import invoice_docx, invoice_filename
+from portal.invoicing.forms import FeeScheduleForm, RerunForm
+from portal.invoicing.models import FeeSchedule, Invoice, JobRun, RunStatus
+from portal.invoicing.runs import INVOICING, recent_runs
+from portal.invoicing.services import pounds
+from portal.web import form_page, requires_role, see_other
+from tenants.context import require_member, require_quality_contact
+from tenants.scoping import get_or_404, scoped_select
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+admin_bp = Blueprint("admin_invoicing", __name__)
+admin_bp.before_request(awarding_body_only)
+
+centre_bp = Blueprint("invoicing", __name__)
+admin_bp.add_app_template_global(pounds, "pounds")
+centre_bp.before_request(require_member)
+centre_bp.before_request(require_quality_contact)
+
+
+def _docx_response(invoice: Invoice):
+    response = make_response(invoice_docx(invoice))
+    response.headers["Content-Type"] = DOCX
+    response.headers["Content-Disposition"] = f'attachment; filename="{invoice_filename(invoice)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- awarding body ---------------------------------------------------------------------------------------
+
+@admin_bp.get("/invoices")
+@requires_role(Role.FINANCE, Role.PLATFORM_ADMIN)
+def invoices():
+    rows = db.session.execute(select(Invoice).order_by(Invoice.week_start.desc(), Invoice.number.desc())
+                              .limit(500)).unique().scalars().all()
+    return render_template("invoicing/admin_invoices.html", invoices=rows)
+
+
+@admin_bp.get("/invoices/<int:invoice_id>.docx")
+@requires_role(Role.FINANCE, Role.PLATFORM_ADMIN)
+def download(invoice_id: int):
+    invoice = db.session.get(Invoice, invoice_id) or abort(404)
+    return _docx_response(invoice)
+
+
+def _schedules():
+    return db.session.execute(select(FeeSchedule).order_by(FeeSchedule.effective_from.desc())).scalars().all()
+
+
+@admin_bp.route("/fees", methods=["GET", "POST"])
+@requires_role(Role.PLATFORM_ADMIN)
+def fees():
+    form = FeeScheduleForm()
+    if form.validate_on_submit():
+        pence = int((form.resubmission_fee.data * 100).quantize(Decimal(1), ROUND_HALF_UP))
+        basis_points = int((form.vat_rate.data * 100).quantize(Decimal(1), ROUND_HALF_UP))
+        db.session.add(FeeSchedule(effective_from=form.effective_from.data, resubmission_fee_pence=pence,
+                                   vat_rate_bp=basis_points, created_by_id=current_user.id))
+        try:
+            commit()
+        except IntegrityError:
+            db.session.rollback()
+            form.effective_from.errors = [*form.effective_from.errors, "A schedule already starts on that date."]
+            return form_page("invoicing/fees.html", form, schedules=_schedules())
+        flash("Fee schedule saved.", "success")
+        return see_other("admin_invoicing.fees")
+    return form_page("invoicing/fees.html", form, schedules=_schedules())
+
+
+@admin_bp.get("/jobs")
+@requires_role(Role.PLATFORM_ADMIN, Role.FINANCE)
+def jobs():
+    runs = recent_runs()
+    failures = [run for run in runs if run.status is RunStatus.FAILED]
+    return render_template("invoicing/jobs.html", runs=runs, failures=failures, form=RerunForm())
+
+
+@admin_bp.post("/jobs/<int:run_id>/rerun")
+@requires_role(Role.PLATFORM_ADMIN, Role.FINANCE)
+def rerun(run_id: int):
+    """Queue the failed invoicing run again (same date); already-made invoices are skipped, never repeated."""
+    from jobs import after_commit
+    from jobs.invoicing import run_invoicing
+
+    run = db.session.get(JobRun, run_id) or abort(404)
+    form = RerunForm()
+    if not form.validate_on_submit():
+        flash("Nothing was re-run: use the Re-run button.", "error")
+    elif run.kind != INVOICING or run.status is not RunStatus.FAILED:
+        flash("Only a failed invoicing run can be re-run.", "error")
+    else:
+        after_commit(run_invoicing, run.args.get("as_of"), run.id)
+        commit()
+        flash(f"Invoicing run {run.id} queued again.", "success")
+    return see_other("admin_invoicing.jobs")
+
+
+# --- the centre ------------------------------------------------------------------------------------------
+
+@centre_bp.get("/")
+def index():
+    rows = db.session.execute(scoped_select(Invoice).order_by(Invoice.week_start.desc())).unique().scalars().all()
+    return render_template("invoicing/centre_invoices.html", invoices=rows)
+
+
+@centre_bp.get("/<int:invoice_id>.docx", endpoint="download")
+def centre_download(invoice_id: int):
+    return _docx_response(get_or_404(Invoice, invoice_id))

@@ -1,0 +1,243 @@
+"""Weekly invoicing (SPEC §7): what is billable, one invoice per centre per week, exactly once.
+
+Rules (where SPEC §7 and issue 5 leave a choice, the choice is written here):
+
+* A week is Monday 00:00 to Sunday 24:00 Europe/London (`weeks.week_bounds`). Week W is invoiced on the
+  Wednesday after it, or the next English working day when that Wednesday is a bank holiday
+  (`weeks.invoice_date`). A run on day D invoices every week whose invoice day is on or before D and that
+  has billable items not yet invoiced — so a run after an outage catches up every missed week, oldest
+  first, and a run on any other day does nothing new. There is no fixed "start of catch-up": the first
+  week is the first week holding an unbilled item.
+* One resubmission line per (learner, unit, number) with number > 1: the FIRST upload of that number is
+  billed, dated by that upload. A corrected copy after a quality-check rejection (or a concise version
+  after a withdrawal) is the same number and is never billed again, whichever week it arrives in.
+* One excess-length line per submission whose additional fee the centre accepted: quantity `excess_fees`
+  at the resubmission fee, dated by the acceptance.
+* Each line's price is the fee schedule in force on the line's London date; the invoice's VAT rate is the
+  one in force on the week's last day (Sunday). VAT is on the subtotal, rounded half up to a penny.
+* One transaction per centre-week: the invoice number is taken from the locked counter row first (so
+  invoicing transactions queue behind one another), then the (centre, week) is checked, then lines and
+  invoice are written and the notification emails queued. A failure rolls back the number with the rest;
+  a concurrent duplicate meets the unique constraints, rolls back and is skipped. Uniqueness of
+  (submission, kind) on lines means an item can never be billed twice, even in another week.
+* A centre that fails in a run is skipped for its later weeks in that run (its invoices stay in week order);
+  the run is recorded as failed and a re-run completes it.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
+
+from portal.auth.models import AccountStatus, Role, RoleGrant, User
+from portal.counters import next_number
+from portal.db import commit, utcnow
+from portal.extensions import db
+from portal.invoicing.models import FeeSchedule, Invoice, InvoiceLine, LineKind
+from portal.invoicing.weeks import invoice_date, last_due_week, week_bounds, week_of
+from portal.workdays import london_date
+from tenants.scoping import ALL_CENTRES
+from tenants.submissions.models import Submission
+
+log = logging.getLogger(__name__)
+
+INVOICE_SERIES = "invoice"
+ATTEMPTS = 3  # a centre-week that meets a concurrent run (lock timeout, unique violation) is tried again
+PAYMENT_TERMS_DAYS = 30
+
+
+class NoFeeSchedule(LookupError):
+    """No fee schedule was in force on a billable item's date."""
+
+
+# --- what is billable ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BillableItem:
+    kind: LineKind
+    submission: Submission
+    occurred_at: datetime
+    quantity: int
+
+    @property
+    def centre_id(self) -> int:
+        return self.submission.centre_id
+
+    @property
+    def week_start(self) -> date:
+        return week_of(self.occurred_at)
+
+
+def _not_billed(kind: LineKind):
+    return ~exists().where(InvoiceLine.submission_id == Submission.id, InvoiceLine.kind == kind)
+
+
+def billable_items(before: datetime, *, since: datetime | None = None,
+                   centre_id: int | None = None) -> list[BillableItem]:
+    """Items not yet on any invoice that happened before `before` (and at or after `since`)."""
+    earlier = aliased(Submission)
+    first_upload_of_number = ~exists().where(
+        earlier.learner_id == Submission.learner_id, earlier.unit_id == Submission.unit_id,
+        earlier.number == Submission.number,
+        or_(earlier.uploaded_at < Submission.uploaded_at,
+            and_(earlier.uploaded_at == Submission.uploaded_at, earlier.id < Submission.id)))
+    resubmissions = select(Submission).where(
+        Submission.number > 1, first_upload_of_number, _not_billed(LineKind.RESUBMISSION),
+        Submission.uploaded_at < before)
+    excess = select(Submission).where(
+        Submission.excess_fees > 0, Submission.excess_fee_accepted_at.is_not(None),
+        _not_billed(LineKind.EXCESS_LENGTH), Submission.excess_fee_accepted_at < before)
+    if since is not None:
+        resubmissions = resubmissions.where(Submission.uploaded_at >= since)
+        excess = excess.where(Submission.excess_fee_accepted_at >= since)
+    if centre_id is not None:
+        resubmissions = resubmissions.where(Submission.centre_id == centre_id)
+        excess = excess.where(Submission.centre_id == centre_id)
+    options = {ALL_CENTRES: True}
+    items = [BillableItem(LineKind.RESUBMISSION, s, s.uploaded_at, 1)
+             for s in db.session.execute(resubmissions.execution_options(**options)).unique().scalars()]
+    items += [BillableItem(LineKind.EXCESS_LENGTH, s, s.excess_fee_accepted_at, s.excess_fees)
+              for s in db.session.execute(excess.execution_options(**options)).unique().scalars()]
+    return sorted(items, key=lambda item: (item.occurred_at, item.submission.id, item.kind.value))
+
+
+# --- money -----------------------------------------------------------------------------------------------
+
+def fee_schedule_on(day: date) -> FeeSchedule:
+    """The fee schedule in force on `day`."""
+    statement = (select(FeeSchedule).where(FeeSchedule.effective_from <= day)
+                 .order_by(FeeSchedule.effective_from.desc()).limit(1))
+    schedule = db.session.execute(statement).scalar_one_or_none()
+    if schedule is None:
+        raise NoFeeSchedule(f"no fee schedule in force on {day.isoformat()}")
+    return schedule
+
+
+def vat_on(subtotal_pence: int, vat_rate_bp: int) -> int:
+    """VAT in pence on a non-negative subtotal, rounded half up (basis points: 2000 = 20%)."""
+    return (subtotal_pence * vat_rate_bp + 5_000) // 10_000
+
+
+def make_lines(centre_id: int, items: Iterable[BillableItem]) -> list[InvoiceLine]:
+    """Priced invoice lines for `items` (each at the fee in force on its London date)."""
+    lines = []
+    for item in items:
+        submission = item.submission
+        price = fee_schedule_on(london_date(item.occurred_at)).resubmission_fee_pence
+        learner = submission.learner
+        lines.append(InvoiceLine(
+            centre_id=centre_id, kind=item.kind, submission_id=submission.id,
+            learner_name=f"{learner.first_name} {learner.last_name}", enrolment_number=learner.enrolment_number,
+            unit_code=submission.unit.code, number=submission.number, occurred_at=item.occurred_at,
+            quantity=item.quantity, unit_price_pence=price, amount_pence=price * item.quantity))
+    return lines
+
+
+# --- one centre, one week --------------------------------------------------------------------------------
+
+def invoice_centre_week(centre_id: int, week_start: date, *, job_run_id: int | None = None) -> Invoice | None:
+    """Invoice one centre for one week in one transaction, committed here; None if already done or nothing due."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _invoice_centre_week(centre_id, week_start, job_run_id)
+        except (IntegrityError, OperationalError) as error:  # a concurrent run got there first, or held the lock
+            db.session.rollback()
+            if attempt == ATTEMPTS:
+                raise
+            log.info("invoicing centre %s week %s: %s; trying again", centre_id, week_start, type(error).__name__)
+    return None  # pragma: no cover
+
+
+def _invoice_centre_week(centre_id: int, week_start: date, job_run_id: int | None) -> Invoice | None:
+    number = next_number(INVOICE_SERIES)  # first: the counter's row lock queues concurrent invoicing here
+    done = db.session.execute(select(Invoice.id).where(Invoice.centre_id == centre_id,
+                                                       Invoice.week_start == week_start)).first()
+    start, end = week_bounds(week_start)
+    items = [] if done else billable_items(end, since=start, centre_id=centre_id)
+    if not items:
+        db.session.rollback()  # gives the number back
+        return None
+    lines = make_lines(centre_id, items)
+    subtotal = sum(line.amount_pence for line in lines)
+    vat_rate = fee_schedule_on(week_start + timedelta(days=6)).vat_rate_bp
+    vat = vat_on(subtotal, vat_rate)
+    invoice = Invoice(centre_id=centre_id, week_start=week_start, number=number, issued_at=utcnow(),
+                      issue_date=invoice_date(week_start), subtotal_pence=subtotal, vat_rate_bp=vat_rate,
+                      vat_pence=vat, total_pence=subtotal + vat, job_run_id=job_run_id, lines=lines)
+    db.session.add(invoice)
+    db.session.flush()
+    from portal.invoicing.notify import notify_invoice
+
+    notify_invoice(invoice)
+    commit()  # then the emails are dispatched, once
+    return invoice
+
+
+# --- a run -----------------------------------------------------------------------------------------------
+
+@dataclass
+class RunReport:
+    as_of: date
+    last_week: date
+    created: list[tuple[str, str, date, int]] = field(default_factory=list)  # (reference, centre, week, total)
+    skipped: list[tuple[int, date]] = field(default_factory=list)  # already invoiced (another run)
+    failures: list[tuple[int, date, str]] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"Invoicing as of {self.as_of.isoformat()}: weeks up to the week of {self.last_week.isoformat()}"]
+        out += [f"  created {ref} for {centre}, week of {week.isoformat()}, total {pounds(total)}"
+                for ref, centre, week, total in self.created]
+        out += [f"  skipped centre {c}, week of {w.isoformat()}: already invoiced" for c, w in self.skipped]
+        out += [f"  FAILED centre {c}, week of {w.isoformat()}: {e}" for c, w, e in self.failures]
+        if not (self.created or self.skipped or self.failures):
+            out.append("  nothing to invoice")
+        return out
+
+
+def pounds(pence: int) -> str:
+    return f"£{pence // 100:,}.{pence % 100:02d}"
+
+
+def due_work(as_of: date) -> list[tuple[date, int]]:
+    """(week, centre_id) pairs with unbilled items in weeks due by `as_of`, oldest week first."""
+    last_week = last_due_week(as_of)
+    items = billable_items(week_bounds(last_week)[1])
+    return sorted({(item.week_start, item.centre_id) for item in items})
+
+
+def run_invoicing(as_of: date, *, job_run_id: int | None = None) -> RunReport:
+    """Invoice every due, not yet invoiced centre-week (catch-up included); one transaction per centre-week."""
+    report = RunReport(as_of=as_of, last_week=last_due_week(as_of))
+    work = due_work(as_of)
+    db.session.rollback()  # end the read; each centre-week has its own transaction
+    failed_centres: set[int] = set()
+    for week_start, centre_id in work:
+        if centre_id in failed_centres:
+            report.failures.append((centre_id, week_start, "not attempted: an earlier week of this centre failed"))
+            continue
+        try:
+            invoice = invoice_centre_week(centre_id, week_start, job_run_id=job_run_id)
+        except Exception as error:  # noqa: BLE001 - one centre's failure must not stop the others
+            db.session.rollback()
+            log.exception("invoicing centre %s week %s failed", centre_id, week_start)
+            failed_centres.add(centre_id)
+            report.failures.append((centre_id, week_start, f"{type(error).__name__}: {error}"))
+            continue
+        if invoice is None:
+            report.skipped.append((centre_id, week_start))
+        else:
+            report.created.append((invoice.reference, invoice.centre.name, week_start, invoice.total_pence))
+    return report
+
+
+def finance_recipients() -> list[str]:
+    """Emails of active awarding-body finance staff."""
+    statement = (select(User.email).join(RoleGrant, RoleGrant.user_id == User.id)
+                 .where(RoleGrant.role == Role.FINANCE, User.status == AccountStatus.ACTIVE,
+                        User.centre_id.is_(None)).order_by(User.email).distinct())
+    return list(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars())
