@@ -1,18 +1,23 @@
 """The demonstration data of `make run`: an awarding-body admin, two centres, one application."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from portal.auth.models import AccountStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password
+from portal.catalogue import services as catalogue
+from portal.catalogue.models import Unit
+from portal.catalogue.seed import seed_catalogue
 from portal.db import commit, utcnow
 from portal.extensions import db
+from portal.invoicing.models import FeeSchedule
 from portal.workdays import Nation
 from tenants import services as centres
 from tenants.complaints import escalation, handling, intake
 from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Category, Complaint, Kind
-from tenants.learners.models import Learner
+from tenants.learners import services as learners
+from tenants.learners.models import Learner, LearnerStatus
 from tenants.models import Centre
 from tenants.policy import services as policy
 from tenants.policy.models import PolicyTemplate
@@ -23,12 +28,20 @@ CENTRES = [
          address="1 Northgate, Leeds LS1 4AP", contact_name="Priya Shah", contact_email="priya@northgate.example",
          qualifications_sought="ILM Leadership & Management levels 3 and 5", slug="northgate",
          number="100001", qc=("Priya Shah", "qc@northgate.example"),
-         staff=("Tom Baker", "tom@northgate.example"), pending=("Ana Lopes", "ana@northgate.example")),
+         staff=("Tom Baker", "tom@northgate.example"), pending=("Ana Lopes", "ana@northgate.example"),
+         units=("8600-301", "8600-302", "8600-303", "8600-304", "8600-501", "8600-502", "8600-503"),
+         learners=(("Olivia", "Hughes", "NGT1042", "ILM Level 3 Certificate in Leadership and Management"),
+                   ("Daniel", "Okafor", "NGT1043", "ILM Level 5 Certificate in Leadership and Management"),
+                   ("Grace", "Whitfield", "NGT0998", "ILM Level 3 Award in Leadership and Management"))),
     dict(name="Fife College of Leadership", nation=Nation.SCOTLAND, scottish_public_body=True,
          address="Pittsburgh Road, Dunfermline KY11 8DY", contact_name="Iain Murray",
          contact_email="iain@fife.example", qualifications_sought="ILM Coaching & Mentoring 8585",
          slug="fife-college", number="100002", qc=("Iain Murray", "qc@fife.example"),
-         staff=("Morag Reid", "morag@fife.example"), pending=("Callum Ross", "callum@fife.example")),
+         staff=("Morag Reid", "morag@fife.example"), pending=("Callum Ross", "callum@fife.example"),
+         units=("8585-300", "8585-301", "8585-302", "8585-303", "8588-500", "8588-501", "8588-502", "8588-503"),
+         learners=(("Eilidh", "MacLeod", "FCL2201", "ILM Level 3 Certificate in Effective Coaching and Mentoring"),
+                   ("Ross", "Campbell", "FCL2202", "ILM Level 5 Certificate in Management Coaching and Mentoring"),
+                   ("Fiona", "Duncan", "FCL2150", "ILM Level 3 Certificate in Effective Coaching and Mentoring"))),
 ]
 
 
@@ -69,6 +82,18 @@ def _complaints_demo(centre: Centre, qc: User, slug: str) -> None:
         name="A. Nonymous", email=f"report@{slug}-learner.example", summary="Answers to the unit test were shared."))
 
 
+def _catalogue_demo(centre: Centre, admin: User, qc: User, spec: dict) -> None:
+    """The awarding body approves the centre for its units; the centre registers a few more learners (the last
+    one has completed)."""
+    units = db.session.execute(db.select(Unit.id).where(Unit.code.in_(spec["units"]))).scalars().all()
+    catalogue.approve_units(centre, units, by=admin)
+    for first, last, enr, qualification in spec["learners"]:
+        learner = learners.add_learner(centre, learners.LearnerDetails(
+            first_name=first, last_name=last, enrolment_number=enr, qualification=qualification,
+            email=f"{first.lower()}.{last.lower()}@{spec['slug']}-learner.example"), by=qc)
+    learners.set_status(centre, learner, LearnerStatus.COMPLETED, by=qc)
+
+
 def seed_demo(password: str) -> None:
     """Create the demo through the same services the portal uses (so the audit log and outbox fill up)."""
     admin = User(email="admin@awarding-body.example", name="Alex Morgan", job_title="Platform administrator",
@@ -76,6 +101,10 @@ def seed_demo(password: str) -> None:
                  role_grants=[RoleGrant(role=role) for role in Role])
     db.session.add(admin)
     db.session.flush()
+    seed_catalogue()
+    # The fees invoicing charges: £45.00 a resubmission, VAT 20%, from 1 January 2026.
+    db.session.add(FeeSchedule(effective_from=date(2026, 1, 1), resubmission_fee_pence=4500, vat_rate_bp=2000,
+                               created_by_id=admin.id))
     for spec in CENTRES:
         centre = centres.submit_application(
             name=spec["name"], nation=spec["nation"], scottish_public_body=spec["scottish_public_body"],
@@ -95,6 +124,7 @@ def seed_demo(password: str) -> None:
         db.session.add(Learner(centre_id=centre.id, first_name="Sam", last_name="Smith",
                                email=f"sam.smith@{spec['slug']}-learner.example", enrolment_number="ABC123",
                                qualification="ILM Level 5 Certificate in Leadership and Management"))
+        _catalogue_demo(centre, admin, qc, spec)
         _complaints_demo(centre, qc, spec["slug"])
     centres.submit_application(
         name="Harbour Skills CIC", nation=Nation.NORTHERN_IRELAND, scottish_public_body=False,

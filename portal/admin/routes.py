@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm
 from portal.audit import AuditEvent
 from portal.auth.models import AccountStatus, Role, User
+from portal.catalogue import services as catalogue
+from portal.catalogue.forms import CentreUnitsForm
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.forms import ReasonForm, apply_refusal, choices
@@ -116,10 +118,13 @@ def _centre_page(centre: Centre, **forms):
     appoint = forms.pop("appoint_form", None) or AppointQualityContactForm()
     appoint.user_id.choices = choices((u.id, f"{u.name} <{u.email}>") for u in members
                                       if u.status is AccountStatus.ACTIVE and not u.is_quality_contact)
+    approved_units, available_units = catalogue.centre_unit_lists(centre)
+    units_form = forms.pop("units_form", None) or CentreUnitsForm.for_centre(approved_units, available_units)
     context = {"request_form": StaffRequestForm(prefix="staff"), "status_form": ReasonForm(prefix="status"),
-               "appoint_form": appoint, **forms}
-    has_errors = any(f.errors for f in context.values())
-    return render_template("admin/centre.html", centre=centre, staff=members, **context), 422 if has_errors else 200
+               "appoint_form": appoint, "units_form": units_form, **forms}
+    has_errors = any(f.errors or f.form_errors for f in context.values())
+    return render_template("admin/centre.html", centre=centre, staff=members, approved_units=approved_units,
+                           available_units=available_units, **context), 422 if has_errors else 200
 
 
 @bp.get("/centres/<int:centre_id>")
