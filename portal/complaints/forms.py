@@ -3,23 +3,21 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.forms import email_field, name_field
-from tenants.complaints.models import Category, Subject
+from tenants.complaints.forms import ComplaintQuestions
 from tenants.models import Centre
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 CENTRE_FIRST = ("Learners complain to their centre first. Use your centre's complaints page; once the centre's "
                 "process is finished you can escalate to us from the private link the centre's page emails you.")
-HONEYPOT_REFUSED = ("We could not accept the form as it was sent. Check your answers and send it again — "
-                    "everything you typed is still here.")
 
 
-class DirectComplaintForm(FlaskForm):
+class DirectComplaintForm(ComplaintQuestions, FlaskForm):
     """A complaint straight to the awarding body, from a centre or a member of the public (SPEC §5.3)."""
 
     learner_at_centre = RadioField(
@@ -34,26 +32,6 @@ class DirectComplaintForm(FlaskForm):
                                 description="Only if you complain on behalf of a centre: the six-digit number on "
                                             "your approval letter.",
                                 render_kw={"inputmode": "numeric", "spellcheck": "false"})
-    summary = TextAreaField("What is your complaint about?", validators=[
-        DataRequired("Tell us what your complaint is about."), Length(max=10000)], render_kw={"rows": 5})
-    subject = RadioField("What does it concern?", choices=[SelectChoice(s.value, s.label) for s in Subject],
-                         default=Subject.PRODUCT_SERVICE.value,
-                         validators=[DataRequired("Choose what your complaint concerns.")])
-    category = SelectField("Which of these fits best?",
-                           choices=[SelectChoice("", "Choose one")] + [SelectChoice(c.value, c.label)
-                                                                      for c in Category],
-                           validators=[DataRequired("Choose the kind of complaint.")])
-    key_dates = TextAreaField("Key dates (optional)", validators=[Optional(), Length(max=2000)],
-                              description="When it happened, and any dates that matter.", render_kw={"rows": 2})
-    actions_taken = TextAreaField("What have you done so far? (optional)", validators=[Optional(), Length(max=5000)],
-                                  render_kw={"rows": 3})
-    outcome_wanted = TextAreaField("What would you like us to do?", validators=[
-        DataRequired("Tell us what outcome you would like."), Length(max=5000)], render_kw={"rows": 3})
-    confidential = BooleanField("I ask for my complaint to be kept confidential",
-                                description="We keep complaints confidential except where the case makes it "
-                                            "impossible; then we tell you first.")
-    # The honeypot: hidden with CSS (display:none, so not focusable either); people leave it empty, bots fill it.
-    hp_contact = StringField("Leave this field empty", render_kw={"autocomplete": "off"})
 
     centre: Centre | None = None  # the centre named by `centre_number`, once validated
 
@@ -72,15 +50,6 @@ class DirectComplaintForm(FlaskForm):
             self.centre = None
             raise ValidationError("We have no approved centre with that number. Check the number on your approval "
                                   "letter.")
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if self.hp_contact.data:
-            # Refused visibly (not dropped in silence): a person whose browser filled the hidden field sends again.
-            self.hp_contact.data = ""
-            self.form_errors.append(HONEYPOT_REFUSED)
-            return False
-        return valid
 
 
 class LearnerDecisionForm(FlaskForm):

@@ -3,7 +3,7 @@ form for centres and the public, and tracking of direct cases by their private l
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from portal.complaints.forms import DirectComplaintForm, LearnerDecisionForm, ResendForm
@@ -12,8 +12,7 @@ from portal.extensions import db, limiter
 from portal.rules import Refused
 from portal.web import form_page, private_page
 from tenants.complaints import escalation, handling, tracking
-from tenants.complaints.intake import ComplaintDetails
-from tenants.complaints.models import Audience, Category, Status, Subject
+from tenants.complaints.models import Audience, Status, Subject
 from tenants.complaints.queries import history
 from tenants.complaints.signposting import regulators_for
 from tenants.models import Centre, CentreStatus
@@ -35,21 +34,14 @@ def index():
     return render_template("awarding_body_complaints/index.html", centres=_approved_centres())
 
 
-def _details(form: DirectComplaintForm) -> ComplaintDetails:
-    return ComplaintDetails(
-        name=form.name.data, email=form.email.data, summary=form.summary.data, subject=Subject(form.subject.data),
-        category=Category(form.category.data), key_dates=form.key_dates.data or "",
-        actions_taken=form.actions_taken.data or "", outcome_wanted=form.outcome_wanted.data or "",
-        confidential=bool(form.confidential.data))
-
-
 @bp.route("/direct", methods=["GET", "POST"])
 @limiter.limit(SUBMIT_LIMIT, methods=["POST"])
 def direct():
-    form = DirectComplaintForm()
+    # Most direct complaints are about a product or service: offered as the starting answer.
+    form = DirectComplaintForm(**({} if request.method == "POST" else {"subject": Subject.PRODUCT_SERVICE.value}))
     if form.validate_on_submit():
         try:
-            complaint, token = escalation.submit_direct_complaint(_details(form), from_centre=form.centre)
+            complaint, token = escalation.submit_direct_complaint(form.details(), from_centre=form.centre)
         except Refused as refused:
             db.session.rollback()
             form.form_errors.append(refused.message)

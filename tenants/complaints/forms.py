@@ -1,22 +1,35 @@
 """Forms of the complaints area: the learner's, then centre staff's."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms import choices, email_field, name_field
+from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Category, Subject
 
 TEXT = dict(render_kw={"rows": 4})
 
 
+HONEYPOT_REFUSED = ("We could not accept the form as it was sent. Check your answers and send it again — "
+                    "everything you typed is still here.")
+
+
 class Honeypot:
-    """A field people never see (CSS display:none): bots fill it. Refused visibly, so nothing is lost."""
+    """A field people never see (CSS display:none, so not focusable either): bots fill it.
+
+    Refused visibly rather than dropped in silence, and cleared, so a person whose browser filled it in
+    simply sends the form again with nothing lost.
+    """
 
     hp_contact = StringField("Leave this field empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
 
-    def validate_hp_contact(self, field):
-        if field.data:
-            raise ValidationError("Leave the last field empty.")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.hp_contact.data:
+            self.hp_contact.data = ""
+            self.form_errors.append(HONEYPOT_REFUSED)
+            return False
+        return valid
 
 
 class TriageForm(FlaskForm):
@@ -28,18 +41,12 @@ class TriageForm(FlaskForm):
         validators=[DataRequired("Choose what you want to tell us about.")])
 
 
-class ComplaintForm(Honeypot, FlaskForm):
-    """SPEC §5.2: what a learner tells their centre."""
+class ComplaintQuestions(Honeypot):
+    """What every complainant tells us (SPEC §5.2), to a centre or to the awarding body directly."""
 
-    name = name_field("Your full name", "Enter your full name.")
-    email = email_field("Your email address", description="We send your reference and a private link to follow "
-                                                           "your complaint here.")
-    enrolment_number = StringField("Enrolment number (optional)", validators=[Optional(), Length(max=40)],
-                                   description="The learner number your centre gave you, if you know it.")
     summary = TextAreaField("What is your complaint about?", validators=[
         DataRequired("Tell us what your complaint is about."), Length(max=10000)], **TEXT)
-    subject = RadioField("Does it concern the centre or a product or service?",
-                         choices=choices((s.value, s.label) for s in Subject),
+    subject = RadioField("What does it concern?", choices=choices((s.value, s.label) for s in Subject),
                          validators=[DataRequired("Choose what your complaint concerns.")])
     category = SelectField("Which of these fits best?",
                            choices=choices([("", "Choose one")] + [(c.value, c.label) for c in Category]),
@@ -48,11 +55,32 @@ class ComplaintForm(Honeypot, FlaskForm):
                               description="When it happened, and any dates that matter.", render_kw={"rows": 2})
     actions_taken = TextAreaField("What have you done so far? (optional)", validators=[Optional(), Length(max=5000)],
                                   render_kw={"rows": 3})
-    outcome_wanted = TextAreaField("What would you like the centre to do?", validators=[
+    outcome_wanted = TextAreaField("What outcome would you like?", validators=[
         DataRequired("Tell us what outcome you would like."), Length(max=5000)], render_kw={"rows": 3})
     confidential = BooleanField("I ask for my complaint to be kept confidential",
                                 description="We keep complaints confidential except where the case makes it "
                                             "impossible; then we tell you first.")
+
+    def details(self, **extra) -> ComplaintDetails:
+        """The answers, for the intake services."""
+        return ComplaintDetails(
+            name=self.name.data, email=self.email.data, summary=self.summary.data, subject=Subject(self.subject.data),
+            category=Category(self.category.data), key_dates=self.key_dates.data or "",
+            actions_taken=self.actions_taken.data or "", outcome_wanted=self.outcome_wanted.data or "",
+            confidential=bool(self.confidential.data), **extra)
+
+
+class ComplaintForm(ComplaintQuestions, FlaskForm):
+    """A learner's complaint to their centre."""
+
+    name = name_field("Your full name", "Enter your full name.")
+    email = email_field("Your email address", description="We send your reference and a private link to follow "
+                                                           "your complaint here.")
+    enrolment_number = StringField("Enrolment number (optional)", validators=[Optional(), Length(max=40)],
+                                   description="The learner number your centre gave you, if you know it.")
+
+    def details(self, **extra) -> ComplaintDetails:
+        return super().details(enrolment_number=self.enrolment_number.data or "", **extra)
 
 
 class ReferralForm(Honeypot, FlaskForm):

@@ -11,7 +11,7 @@ from portal.web import form_page, private_page
 from tenants.complaints import escalation, handling, intake, tracking
 from tenants.complaints.forms import ComplaintForm, ConfirmEscalationForm, ReferralForm, ResendForm, TriageForm
 from tenants.complaints.intake import ComplaintDetails
-from tenants.complaints.models import Audience, Category, Kind, Subject
+from tenants.complaints.models import Audience, Kind
 from tenants.complaints.queries import history
 from tenants.policy.services import current_version
 
@@ -30,16 +30,6 @@ def start():
     return form_page("complaints/start.html", form, centre=g.centre, policy=current_version(g.centre))
 
 
-def complaint_details(form: ComplaintForm) -> ComplaintDetails:
-    """The complaint form's answers (shared with the awarding body's direct-complaint form)."""
-    return ComplaintDetails(
-        name=form.name.data, email=form.email.data, summary=form.summary.data,
-        enrolment_number=form.enrolment_number.data or "", key_dates=form.key_dates.data or "",
-        subject=Subject(form.subject.data), category=Category(form.category.data),
-        actions_taken=form.actions_taken.data or "", outcome_wanted=form.outcome_wanted.data or "",
-        confidential=bool(form.confidential.data))
-
-
 def _referral_details(form: ReferralForm) -> ComplaintDetails:
     return ComplaintDetails(name=form.name.data, email=form.email.data, summary=form.summary.data,
                             enrolment_number=form.enrolment_number.data or "", key_dates=form.key_dates.data or "")
@@ -56,7 +46,7 @@ def new():
     form = ComplaintForm()
     if form.validate_on_submit():
         try:
-            complaint, token = intake.submit_complaint(g.centre, complaint_details(form))
+            complaint, token = intake.submit_complaint(g.centre, form.details())
         except Refused as refused:
             apply_refusal(form, refused)
         else:

@@ -48,7 +48,7 @@ def test_invalid_complaint_keeps_everything_typed(client, policy_centre):
 def test_honeypot_refuses_visibly_and_keeps_input(client, policy_centre):
     response = client.post(f"/c/{policy_centre.slug}/complaints/new", data={**COMPLAINT_FORM, "hp_contact": "x"})
     assert response.status_code == 422
-    assert "Leave the last field empty" in response.get_data(as_text=True)
+    assert "We could not accept the form as it was sent" in response.get_data(as_text=True)
     assert "never came" in response.get_data(as_text=True)
 
 
