@@ -1,0 +1,123 @@
+"""The awarding body's assessment queues (quality check, marking, release) and the clocks they show (SPEC §6.3).
+
+Clocks come from the upload (qc_due: 5 working days, sla_due: 25, in the centre's nation); the queue pages
+highlight rows that are overdue or due by the end of the next working day, like the complaint queues.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, lazyload
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.workdays import Nation, deadline
+from tenants.models import Centre
+from tenants.submissions.models import Submission, SubmissionStatus
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One of the awarding body's queues: the submissions in `status`, most urgent `clock` first."""
+
+    name: str
+    title: str
+    status: SubmissionStatus
+    clock: str  # the column whose deadline the queue is ordered and filtered by
+
+
+QUEUES = {
+    "quality": Queue("quality", "Quality check", SubmissionStatus.AWAITING_QC, "qc_due"),
+    "marking": Queue("marking", "Marking", SubmissionStatus.MARKING, "sla_due"),
+    "release": Queue("release", "Sampling and release", SubmissionStatus.MARKED, "sla_due"),
+}
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    due: str = ""  # "", "overdue", "soon"
+    assessor: str = ""  # "", "me", "none" or a user id
+    sampled: str = ""  # "", "yes", "no"
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One deadline: quality check (5 working days) or result (25), with its state for highlighting."""
+
+    label: str
+    due: datetime
+    met_at: datetime | None
+    state: str  # "met", "late", "overdue", "due-soon", "running", "stopped" (rejected or withdrawn)
+
+
+def due_soon_limit(now: datetime, nation: Nation) -> datetime:
+    """A deadline up to the end of the next working day (of the centre's nation) counts as due soon."""
+    return deadline(now, 1, nation)
+
+
+def _state(due: datetime, met_at: datetime | None, now: datetime, nation: Nation) -> str:
+    if met_at is not None:
+        return "met" if met_at <= due else "late"
+    if due < now:
+        return "overdue"
+    return "due-soon" if due <= due_soon_limit(now, nation) else "running"
+
+
+STOPPED = (SubmissionStatus.REJECTED, SubmissionStatus.WITHDRAWN, SubmissionStatus.HELD)
+
+
+def submission_clocks(submission: Submission, nation: Nation, now: datetime) -> list[Clock]:
+    """The quality-check clock (met by the decision) and the result clock (met by release)."""
+    clocks = []
+    for label, due, met_at in (("Quality check", submission.qc_due, submission.qc_decided_at),
+                               ("Result", submission.sla_due, submission.released_at)):
+        if due is None:
+            continue
+        stopped = met_at is None and submission.status in STOPPED
+        state = "stopped" if stopped else _state(due, met_at, now, nation)
+        clocks.append(Clock(label, due, met_at, state))
+    return clocks
+
+
+def worst_state(clocks: list[Clock]) -> str:
+    """The state a queue row is highlighted with: overdue before due soon."""
+    states = {c.state for c in clocks}
+    return next((s for s in ("overdue", "due-soon") if s in states), "")
+
+
+def _by_nation(now: datetime, condition):
+    return or_(*(and_(Centre.nation == nation, condition(due_soon_limit(now, nation))) for nation in Nation))
+
+
+def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
+    """([(submission, centre, assessor or None)], total) for one queue page: two statements whatever its size."""
+    assessor = aliased(User)
+    clock = getattr(Submission, queue.clock)
+    statement = (select(Submission, Centre, assessor)
+                 .join(Centre, Centre.id == Submission.centre_id)
+                 .outerjoin(assessor, assessor.id == Submission.assessor_id)
+                 .where(Submission.status == queue.status, Submission.is_current.is_(True)))
+    if filters.due == "overdue":
+        statement = statement.where(clock.is_not(None), clock < now)
+    elif filters.due == "soon":
+        statement = statement.where(clock.is_not(None), clock >= now, _by_nation(now, lambda limit: clock <= limit))
+    if filters.assessor == "me":
+        statement = statement.where(Submission.assessor_id == user_id)
+    elif filters.assessor == "none":
+        statement = statement.where(Submission.assessor_id.is_(None))
+    elif filters.assessor.isdigit():
+        statement = statement.where(Submission.assessor_id == int(filters.assessor))
+    if filters.sampled == "yes":
+        statement = statement.where(Submission.sampled_at.is_not(None))
+    elif filters.sampled == "no":
+        statement = statement.where(Submission.sampled_at.is_(None))
+    total = db.session.execute(statement.with_only_columns(func.count(Submission.id)).order_by(None)).scalar_one()
+    page = max(filters.page, 1)
+    statement = (statement.options(lazyload(Submission.files))
+                 .order_by(clock.is_(None), clock, Submission.uploaded_at, Submission.id)
+                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return [tuple(row) for row in db.session.execute(statement).all()], total
