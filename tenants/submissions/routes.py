@@ -1,0 +1,191 @@
+"""The centre's submissions pages (SPEC §6.2–6.3): the tracker, the upload, one submission, downloads."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, render_template, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal.catalogue.services import approved_units, is_approved_for
+from portal.db import commit, utcnow
+from portal.extensions import db, htmx
+from portal.forms import ConfirmForm, apply_refusal, choices
+from portal.rules import Refused
+from portal.web import render, see_other
+from tenants.context import require_member
+from tenants.learners.models import Learner, LearnerStatus
+from tenants.scoping import get_or_404, scoped_select
+from tenants.submissions import fees, storage, tracker, upload
+from tenants.submissions.forms import TrackerFilterForm, UploadForm
+from tenants.submissions.models import FileKind, Result, Submission, SubmissionFile, SubmissionStatus
+
+bp = Blueprint("submissions", __name__)
+bp.before_request(require_member)
+
+FILES_LOST = "Nothing else was lost, but browsers forget chosen files: choose the files again."
+
+
+def in_progress_learners() -> list[Learner]:
+    return list(db.session.execute(scoped_select(Learner).where(Learner.status == LearnerStatus.IN_PROGRESS)
+                                   .order_by(Learner.last_name, Learner.first_name, Learner.id)).scalars())
+
+
+# --- the tracker -------------------------------------------------------------------------------------------------
+
+@bp.get("/")
+def tracker_page():
+    units = approved_units(g.centre)
+    form = TrackerFilterForm(request.args)
+    form.unit.choices = choices([("", "Any unit")] + [(u.id, f"{u.code} {u.title}") for u in units])
+    form.validate()
+    filters = tracker.TrackerFilters(status=form.status.data or "", unit=form.unit.data,
+                                     learner=form.learner.data or "",
+                                     sort=form.sort.data or "uploaded", page=request.args.get("page", 1, type=int))
+    now = utcnow()
+    rows, total = tracker.tracker(filters)
+    rates = tracker.referral_rates(g.centre.id, now)
+    return render("submissions/tracker.html", "submissions/_tracker_table.html", centre=g.centre, form=form,
+                  submissions=rows, total=total, page=filters.page, page_size=tracker.PAGE_SIZE, now=now,
+                  clock=lambda s: tracker.clock(s, now), rates=rates, flagged=tracker.referral_flag(rates),
+                  Result=Result, Status=SubmissionStatus)
+
+
+# --- uploading ---------------------------------------------------------------------------------------------------
+
+def _upload_form(units, learners) -> UploadForm:
+    form = UploadForm()
+    form.learner.choices = choices([("", "Choose a learner")] + [
+        (le.id, f"{le.last_name}, {le.first_name} ({le.enrolment_number})") for le in learners])
+    form.unit.choices = choices([("", "Choose a unit")] + [(u.id, f"{u.code} {u.title}") for u in units])
+    if request.method == "GET":
+        form.learner.data = request.args.get("learner", type=int)
+        form.unit.data = request.args.get("unit", type=int)
+    return form
+
+
+def _incoming(storage_file) -> upload.Incoming | None:
+    if storage_file is None or not getattr(storage_file, "filename", ""):
+        return None
+    return upload.Incoming(storage_file.filename, storage_file.stream)
+
+
+def _upload_page(form, units, status: int = 200):
+    warnings = tracker.first_submission_warnings({u.id: f"{u.code} {u.title}" for u in units})
+    return render("submissions/upload.html", "submissions/_upload_form.html", centre=g.centre, form=form,
+                  warnings=warnings, max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def upload_page():
+    units, learners = approved_units(g.centre), in_progress_learners()
+    form = _upload_form(units, learners)
+    if not form.validate_on_submit():
+        if form.errors:
+            form.form_errors.append(FILES_LOST)
+        return _upload_page(form, units, 422 if request.method == "POST" else 200)
+    learner = next(le for le in learners if le.id == form.learner.data)
+    unit = next(u for u in units if u.id == form.unit.data)
+    files = upload.UploadFiles(assessment=_incoming(form.assessment.data),
+                               result_sheet=_incoming(form.result_sheet.data),
+                               authenticity=_incoming(form.authenticity.data),
+                               appendices=[i for i in map(_incoming, form.appendices.data or []) if i])
+    stored_names: list[str] = []
+    try:
+        submission = upload.upload_submission(
+            g.centre, learner=learner, unit=unit, files=files, cover_page=form.cover_page.data,
+            accept_corrected_name=form.accept_corrected_name.data, by=current_user,
+            upload_dir=current_app.config["UPLOAD_DIR"], now=utcnow(),
+            approved=is_approved_for(g.centre, unit))
+        stored_names = [f.stored_name for f in submission.files]
+        commit()
+    except upload.UploadRefused as refused:
+        db.session.rollback()
+        for field_name, message in refused.problems:
+            apply_refusal(form, Refused(message, field=field_name))
+        form.form_errors.append(FILES_LOST)
+        return _upload_page(form, units, 422)
+    except IntegrityError:
+        # Two uploads of the same learner, unit and number at once: the database keeps one current row.
+        db.session.rollback()
+        storage.discard_names(current_app.config["UPLOAD_DIR"], stored_names)
+        form.form_errors.append("Another upload for this learner and unit was made at the same moment: see the "
+                                "tracker before uploading again.")
+        return _upload_page(form, units, 409)
+    if htmx and not htmx.history_restore_request:
+        return _result_panel(submission)
+    flash("Uploaded. The word count is below.", "success")
+    return see_other("centre.submissions.show", submission_id=submission.id)
+
+
+def _result_panel(submission: Submission, notice: str = "", error: bool = False):
+    return render_template("submissions/_result.html", submission=submission, fee_text=_fee_text(submission),
+                           confirm_form=ConfirmForm(), notice=notice, notice_error=error)
+
+
+def _fee_text(submission: Submission) -> str:
+    return fees.describe_fees(submission.excess_fees, fees.resubmission_fee_pence()) if submission.excess_fees else ""
+
+
+# --- one submission ----------------------------------------------------------------------------------------------
+
+def _visible_files(submission: Submission) -> list[SubmissionFile]:
+    """The marked result sheet is part of the result: never shown before release."""
+    released = submission.status is SubmissionStatus.RELEASED
+    return [f for f in submission.files if released or f.kind is not FileKind.MARKED_RESULT_SHEET]
+
+
+@bp.get("/<int:submission_id>")
+def show(submission_id: int):
+    submission = get_or_404(Submission, submission_id)
+    now = utcnow()
+    can_resubmit = (submission.is_current and submission.status is SubmissionStatus.RELEASED
+                    and submission.result is Result.REFERRED and submission.number < 4)
+    return render_template("submissions/show.html", centre=g.centre, submission=submission,
+                           files=_visible_files(submission), history=tracker.history(submission),
+                           clock=tracker.clock(submission, now), can_resubmit=can_resubmit, now=now,
+                           fee_text=_fee_text(submission), confirm_form=ConfirmForm())
+
+
+def _decide(submission_id: int, action, done: str):
+    submission = get_or_404(Submission, submission_id)
+    form = ConfirmForm()
+    message, error = done, False
+    if not form.validate_on_submit():
+        message, error = "The form expired: reload the page and try again.", True
+    else:
+        try:
+            action(submission)
+        except Refused as refused:
+            db.session.rollback()
+            message, error = refused.message, True
+        else:
+            commit()
+    if htmx and not htmx.history_restore_request:
+        return _result_panel(submission, message, error)
+    flash(message, "error" if error else "success")
+    return see_other("centre.submissions.show", submission_id=submission.id)
+
+
+@bp.post("/<int:submission_id>/withdraw")
+def withdraw(submission_id: int):
+    return _decide(submission_id, lambda s: upload.withdraw(s, by=current_user),
+                   "Withdrawn at no cost. Upload a more concise version: it keeps the same submission number.")
+
+
+@bp.post("/<int:submission_id>/accept-fee")
+def accept_fee(submission_id: int):
+    return _decide(submission_id, lambda s: upload.accept_fee(s, by=current_user, now=utcnow(), nation=g.centre.nation),
+                   "Fee accepted: the submission is in the quality-check queue and its clock has started.")
+
+
+@bp.get("/files/<int:file_id>")
+def download(file_id: int):
+    stored = get_or_404(SubmissionFile, file_id)
+    if stored not in _visible_files(stored.submission):
+        abort(404)
+    try:
+        path = storage.path_of(current_app.config["UPLOAD_DIR"], stored.stored_name)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return storage.attachment(path, stored.download_name, stored.content_type, stored.size)

@@ -1,0 +1,196 @@
+"""SPEC §6.3: the centre's tracker — statuses, clocks, results only after release, filters, sort, paging, a fixed
+number of queries — the referral-rate flag and the first-submissions warning."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.catalogue.models import CentreUnit
+from portal.db import utcnow
+from portal.extensions import db
+from tenants.submissions import tracker
+from tenants.submissions.models import Authenticity, Result, Submission, SubmissionStatus
+from tests.submissions.conftest import make_learner
+
+
+def text(response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", response.get_data(as_text=True)))
+
+
+def add_submission(centre, learner, unit, *, number: int = 1, status=SubmissionStatus.AWAITING_QC, result=None,
+                   uploaded_at: datetime | None = None, released_at: datetime | None = None,
+                   qc_due: datetime | None = None) -> Submission:
+    uploaded_at = uploaded_at or utcnow()
+    row = Submission(centre_id=centre.id, learner_id=learner.id, unit_id=unit.id, number=number, status=status,
+                     result=result, uploaded_at=uploaded_at, released_at=released_at,
+                     authenticity=Authenticity.COVER_PAGE, qc_due=qc_due or uploaded_at + timedelta(days=7),
+                     sla_due=uploaded_at + timedelta(days=35), clock_started_at=uploaded_at)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def learners(centre, n: int, start: int = 0):
+    return [make_learner(centre, f"First{i}", f"Last{i:03d}", f"ENR{i:04d}") for i in range(start, start + n)]
+
+
+def test_tracker_lists_status_due_date_and_results_only_when_released(setting):
+    marked = add_submission(setting.centre, setting.learner, setting.unit, status=SubmissionStatus.MARKED,
+                            result=Result.REFERRED)
+    (other,) = learners(setting.centre, 1)
+    add_submission(setting.centre, other, setting.unit, status=SubmissionStatus.RELEASED, result=Result.PASS,
+                   released_at=utcnow())
+    late = learners(setting.centre, 1, start=50)[0]
+    add_submission(setting.centre, late, setting.long_unit, qc_due=utcnow() - timedelta(days=1))
+    page = text(setting.client.get(setting.url("tracker_page")))
+    assert "3 submissions" in page
+    assert "Marked, awaiting release" in page and "Result by" in page
+    assert "Result released" in page and "Pass" in page
+    assert "Referred" not in page  # the marked referral is not released yet
+    assert page.count("Overdue") == 1 and 'class="clock-overdue"' in setting.client.get(
+        setting.url("tracker_page")).get_data(as_text=True)
+    assert f"/submissions/{marked.id}" in page
+
+
+def test_filters_by_status_unit_and_learner_with_htmx_partial(setting):
+    people = learners(setting.centre, 4)
+    add_submission(setting.centre, people[0], setting.unit)
+    add_submission(setting.centre, people[1], setting.unit, status=SubmissionStatus.HELD)
+    add_submission(setting.centre, people[2], setting.long_unit)
+    add_submission(setting.centre, people[3], setting.long_unit, status=SubmissionStatus.REJECTED)
+    client, url = setting.client, setting.url("tracker_page")
+
+    def shown(**args) -> set[str]:
+        response = client.get(url, query_string=args, headers={"HX-Request": "true"})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and body.startswith('<div id="tracker">')
+        return set(re.findall(r"Last\d{3}", body))
+
+    assert shown() == {"Last000", "Last001", "Last002", "Last003"}
+    assert shown(status="held") == {"Last001"}
+    assert shown(unit=setting.long_unit.id) == {"Last002", "Last003"}
+    assert shown(learner="last002") == {"Last002"}
+    assert shown(learner="ENR0003") == {"Last003"}
+    assert shown(learner="first1 last001") == {"Last001"}
+    assert shown(status="held", unit=setting.long_unit.id) == set()
+    full = client.get(url, query_string={"status": "held"})
+    assert "<html" in full.get_data(as_text=True)  # a plain load (or Back) gets the whole page
+
+
+def test_sort_by_learner_and_due(setting):
+    people = learners(setting.centre, 3)
+    now = utcnow()
+    add_submission(setting.centre, people[2], setting.unit, uploaded_at=now - timedelta(days=3),
+                   qc_due=now + timedelta(days=1))
+    add_submission(setting.centre, people[0], setting.unit, uploaded_at=now - timedelta(days=1),
+                   qc_due=now + timedelta(days=3))
+    add_submission(setting.centre, people[1], setting.unit, uploaded_at=now - timedelta(days=2),
+                   qc_due=now + timedelta(days=2))
+
+    def order(sort: str) -> list[str]:
+        body = setting.client.get(setting.url("tracker_page"), query_string={"sort": sort}).get_data(as_text=True)
+        return re.findall(r"Last\d{3}", body)
+
+    assert order("learner") == ["Last000", "Last001", "Last002"]
+    assert order("due") == ["Last002", "Last001", "Last000"]
+    assert order("uploaded") == ["Last000", "Last001", "Last002"]
+
+
+def test_paging(setting):
+    for person in learners(setting.centre, tracker.PAGE_SIZE + 3):
+        add_submission(setting.centre, person, setting.unit)
+    first = text(setting.client.get(setting.url("tracker_page")))
+    assert f"{tracker.PAGE_SIZE + 3} submissions" in first and "Page 1 of 2" in first and "Next page" in first
+    second = setting.client.get(setting.url("tracker_page"), query_string={"page": 2},
+                                headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert len(re.findall(r"<th scope=\"row\">", second)) == 3
+
+
+def test_tracker_queries_do_not_grow_with_submissions(setting, count_queries):
+    url = setting.url("tracker_page")
+    units = [setting.unit, setting.long_unit]
+
+    def add(n: int, start: int) -> None:
+        for i, person in enumerate(learners(setting.centre, n, start)):
+            add_submission(setting.centre, person, units[i % 2],
+                           status=SubmissionStatus.RELEASED if i % 3 == 0 else SubmissionStatus.MARKING,
+                           result=Result.REFERRED if i % 3 == 0 else None, released_at=utcnow())
+
+    def statements() -> int:
+        setting.client.get(url)
+        with count_queries() as seen:
+            assert setting.client.get(url).status_code == 200
+        return len(seen)
+
+    add(3, 0)
+    few = statements()
+    add(20, 100)
+    assert statements() == few
+
+
+def test_submission_page_queries_do_not_grow_with_files_or_history(setting, count_queries):
+    setting.post(appendices=[])
+    submission = db.session.execute(db.select(Submission)).scalar_one()
+    url = setting.url("show", submission_id=submission.id)
+    setting.client.get(url)
+    with count_queries() as seen:
+        assert setting.client.get(url).status_code == 200
+    assert len(seen) < 15
+
+
+def test_referral_flag_when_above_the_service_average_in_both_months(setting, make_centre):
+    now = utcnow()
+    last_month = tracker.month_starts(now)[0] + timedelta(days=2)
+    other = make_centre("Elsewhere")
+    unit = setting.unit
+    db.session.add(CentreUnit(centre_id=other.id, unit_id=unit.id))
+    # The service: other centre 1 in 4 referred each month; ours 2 of 2 last month, 1 of 2 this month.
+    for when in (last_month, now):
+        for i, person in enumerate(learners(other, 4, start=int(when.timestamp()) % 1000)):
+            add_submission(other, person, unit, status=SubmissionStatus.RELEASED,
+                           result=Result.REFERRED if i == 0 else Result.PASS, released_at=when)
+    ours = learners(setting.centre, 4)
+    for person, when, result in zip(ours, (last_month, last_month, now, now),
+                                    (Result.REFERRED, Result.REFERRED, Result.REFERRED, Result.PASS), strict=True):
+        add_submission(setting.centre, person, unit, status=SubmissionStatus.RELEASED, result=result,
+                       released_at=when)
+    rates = tracker.referral_rates(setting.centre.id, now)
+    assert [(m.released, m.referred) for m in rates] == [(2, 2), (2, 1)]
+    assert [(m.service_released, m.service_referred) for m in rates] == [(6, 3), (6, 2)]
+    assert tracker.referral_flag(rates)
+    assert "Your referral rate is above the service's average" in text(setting.client.get(setting.url("tracker_page")))
+
+
+def test_no_referral_flag_for_one_bad_month_or_none_without_results(setting):
+    now = utcnow()
+    (person,) = learners(setting.centre, 1)
+    add_submission(setting.centre, person, setting.unit, status=SubmissionStatus.RELEASED, result=Result.REFERRED,
+                   released_at=now)
+    rates = tracker.referral_rates(setting.centre.id, now)
+    assert rates[1].rate == 1.0 and rates[0].rate is None
+    assert not tracker.referral_flag(rates)
+    assert "above the service's average" not in text(setting.client.get(setting.url("tracker_page")))
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    (datetime(2026, 1, 15, 12, tzinfo=UTC), ("2025-12-01", "2026-01-01", "2026-02-01")),
+    (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), ("2026-03-01", "2026-04-01", "2026-05-01")),  # BST: April
+    (datetime(2026, 12, 2, tzinfo=UTC), ("2026-11-01", "2026-12-01", "2027-01-01")),
+])
+def test_london_months(now, expected):
+    assert tuple(d.date().isoformat() for d in tracker.month_starts(now)) == expected
+
+
+def test_first_submissions_warning_above_ten_before_any_result(setting):
+    for person in learners(setting.centre, 9):
+        add_submission(setting.centre, person, setting.unit)
+    assert "We recommend 5–10" not in text(setting.client.get(setting.url("upload_page")))
+    add_submission(setting.centre, learners(setting.centre, 1, start=20)[0], setting.unit)
+    page = text(setting.client.get(setting.url("upload_page")))
+    assert "500-501 Unit 500-501: your centre has 10 submissions and no results yet. We recommend 5–10" in page
+    add_submission(setting.centre, learners(setting.centre, 1, start=30)[0], setting.unit,
+                   status=SubmissionStatus.RELEASED, result=Result.PASS, released_at=utcnow())
+    assert "We recommend 5–10" not in text(setting.client.get(setting.url("upload_page")))
