@@ -13,6 +13,7 @@ from tenants.complaints.forms import ComplaintForm, ConfirmEscalationForm, Refer
 from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Audience, Kind
 from tenants.complaints.queries import history
+from tenants.complaints.signposting import regulators_for
 from tenants.policy.services import current_version
 
 bp = Blueprint("complaints", __name__)
@@ -103,7 +104,8 @@ def track(token: str):
     return private_page(render_template(
         "complaints/track.html", centre=g.centre, complaint=complaint, token=token,
         updates=history(complaint, (Audience.LEARNER,)), eligibility=escalation.eligibility(complaint),
-        choices=escalation.learner_choices(complaint), form=ConfirmEscalationForm(), now=utcnow()))
+        choices=escalation.learner_choices(complaint), form=ConfirmEscalationForm(), now=utcnow(),
+        regulators=regulators_for(complaint) if complaint.regulator else []))
 
 
 def _learner_action(token: str, action, done: str):

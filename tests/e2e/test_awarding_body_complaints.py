@@ -39,7 +39,7 @@ def test_a_direct_complaint_from_the_form_to_customer_service(make_centre, make_
     page.get_by_label("Your email address").fill("pat@example.org")
     page.get_by_role("group", name="Are you complaining on behalf of a centre?").get_by_label("No").check()
     page.get_by_label("Which of these fits best?").select_option(label="Website")
-    page.get_by_label("What would you like us to do?").fill("Send the certificate")
+    page.get_by_label("What outcome would you like?").fill("Send the certificate")
     page.get_by_role("button", name="Send the complaint").click()
     expect(heading(page)).to_have_text("We have received your complaint")
     axe(page)

@@ -54,6 +54,10 @@ def expect_signposted(learner: Page, regulators: dict[str, str], outcome: str) -
         if not any(other in name for name in regulators):
             expect(final).not_to_contain_text(other)
     expect(learner.get_by_role("button")).to_have_count(0)  # nothing left to accept, ask for or escalate
+    links = learner.locator(".notice").filter(has_text="If you are not happy with the final outcome")
+    for name, url in regulators.items():
+        expect(links.get_by_role("link", name=name)).to_have_attribute("href", url)
+    expect(links.get_by_role("link")).to_have_count(len(regulators))
 
 
 def expect_signposting_links(staff: Page, regulators: dict[str, str]) -> None:
