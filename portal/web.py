@@ -8,7 +8,9 @@ from flask import Flask, abort, flash, make_response, redirect, render_template,
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from portal.extensions import htmx, login_manager
+from portal.db import commit
+from portal.extensions import db, htmx, login_manager
+from portal.rules import Refused
 from portal.workdays import to_london
 
 
@@ -31,6 +33,30 @@ def partial_or_see_other(partial: str, endpoint: str, *, message: str, error: bo
         return render_template(partial, notice=message, notice_error=error, **context)
     flash(message, "error" if error else "success")
     return see_other(endpoint)
+
+
+def act_on(form, action: Callable, *, done: str, back: Callable, page: Callable):
+    """The POST of a form that acts on one record: validate, act, commit, flash `done` and go `back()` (303).
+
+    A service's `Refused` goes beside its field and the page is shown again (`page(form)`, 422), or is flashed
+    when it names no field; a service's `PermissionError` becomes 403 (see `init_app`). Nothing is committed
+    unless the action succeeds.
+    """
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except Refused as refused:
+            db.session.rollback()
+            field = getattr(form, refused.field, None) if refused.field else None
+            if field is None:
+                flash(refused.message, "error")
+                return back()
+            field.errors = [*field.errors, refused.message]
+        else:
+            commit()
+            flash(done, "success")
+            return back()
+    return page(form)
 
 
 def form_page(template: str, form, **context):

@@ -21,7 +21,7 @@ from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm, choices
 from portal.rules import Refused
-from portal.web import render, requires_role, see_other
+from portal.web import act_on, render, requires_role, see_other
 from tenants.learners.models import Learner
 from tenants.models import Centre
 from tenants.submissions import assessment, storage
@@ -178,26 +178,11 @@ def download(submission_id: int, file_id: int):
 
 
 def _act(submission_id: int, form, action, done: str, form_name: str):
-    """Load, validate, act (the service checks role and rules), commit, 303 back; a refusal re-renders (422)."""
+    """Load the submission and act on it through `form` (see portal.web.act_on)."""
     sub = _submission(submission_id)
-    if form.validate_on_submit():
-        try:
-            action(sub, form)
-        except PermissionError:
-            db.session.rollback()
-            abort(403)
-        except Refused as refused:
-            db.session.rollback()
-            field = getattr(form, refused.field, None) if refused.field else None
-            if field is None:
-                flash(refused.message, "error")
-                return see_other("admin_assessment.submission", submission_id=submission_id)
-            field.errors = [*field.errors, refused.message]
-        else:
-            commit()
-            flash(done, "success")
-            return see_other("admin_assessment.submission", submission_id=submission_id)
-    return _submission_page(_submission(submission_id), 422, **{form_name: form})
+    return act_on(form, lambda f: action(sub, f), done=done,
+                  back=lambda: see_other("admin_assessment.submission", submission_id=submission_id),
+                  page=lambda f: _submission_page(_submission(submission_id), 422, **{form_name: f}))
 
 
 @bp.post("/submissions/<int:submission_id>/accept")

@@ -3,7 +3,7 @@ awarding body's stages (SPEC §5.3). Each stage is handled by its role; the rule
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -20,11 +20,10 @@ from portal.complaints.queries import (
     stage_clocks,
     worst_state,
 )
-from portal.db import commit, utcnow
+from portal.db import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.rules import Refused
-from portal.web import render, requires_role, see_other
+from portal.web import act_on, render, requires_role, see_other
 from tenants.complaints import escalation, handling
 from tenants.complaints.models import Audience, Complaint, Level, Status
 from tenants.complaints.queries import history
@@ -98,30 +97,11 @@ def case(complaint_id: int):
 
 
 def _act(complaint_id: int, form, action, done: str, form_name: str):
-    """Load, validate, act (the service checks the stage's role), commit and 303 back to the case.
-
-    A service's PermissionError (not this stage's role) is a 403; a refusal goes beside its field, or is
-    flashed when it belongs to no field.
-    """
+    """Load the case and act on its current stage through `form` (see portal.web.act_on)."""
     complaint = _case(complaint_id)
-    if form.validate_on_submit():
-        try:
-            action(complaint, form)
-        except PermissionError:
-            db.session.rollback()
-            abort(403)
-        except Refused as refused:
-            db.session.rollback()
-            field = getattr(form, refused.field, None) if refused.field else None
-            if field is None:
-                flash(refused.message, "error")
-                return see_other("admin_complaints.case", complaint_id=complaint_id)
-            field.errors = [*field.errors, refused.message]
-        else:
-            commit()
-            flash(done, "success")
-            return see_other("admin_complaints.case", complaint_id=complaint_id)
-    return _case_page(_case(complaint_id), 422, **{form_name: form})
+    return act_on(form, lambda f: action(complaint, f), done=done,
+                  back=lambda: see_other("admin_complaints.case", complaint_id=complaint_id),
+                  page=lambda f: _case_page(_case(complaint_id), 422, **{form_name: f}))
 
 
 @bp.post("/<int:complaint_id>/acknowledge")

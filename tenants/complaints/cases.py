@@ -1,13 +1,12 @@
 """Centre staff's case pages: the queue and one case, with the centre-stage actions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 from flask_login import current_user
 
-from portal.db import commit, utcnow
+from portal.db import utcnow
 from portal.forms import ConfirmForm, choices
-from portal.rules import Refused
-from portal.web import render, see_other
+from portal.web import act_on, render, see_other
 from tenants.complaints import handling
 from tenants.complaints.forms import AssignForm, CloseStageForm, ExtendForm, QueueFilterForm, UpdateForm
 from tenants.complaints.models import Audience, Complaint, Level, Route
@@ -62,24 +61,11 @@ def case(complaint_id: int):
 
 
 def _act(complaint_id: int, form, action, done: str, form_name: str):
-    """Validate `form`, run `action(complaint, form)`, commit, 303 back to the case (or re-render with errors)."""
+    """Load the centre's case and act on its current stage through `form` (see portal.web.act_on)."""
     complaint = _case(complaint_id)
-    if form.validate_on_submit():
-        try:
-            action(complaint, form)
-        except Refused as refused:
-            if refused.field and hasattr(form, refused.field):
-                getattr(form, refused.field).errors.append(refused.message)
-            else:
-                flash(refused.message, "error")
-                return see_other("centre.cases.case", complaint_id=complaint.id)
-        except PermissionError:
-            abort(403)
-        else:
-            commit()
-            flash(done, "success")
-            return see_other("centre.cases.case", complaint_id=complaint.id)
-    return _case_page(complaint, 422, **{form_name: form})
+    return act_on(form, lambda f: action(complaint, f), done=done,
+                  back=lambda: see_other("centre.cases.case", complaint_id=complaint_id),
+                  page=lambda f: _case_page(complaint, 422, **{form_name: f}))
 
 
 @bp.post("/<int:complaint_id>/acknowledge")
