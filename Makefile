@@ -55,5 +55,9 @@ test-postgres: install
 		echo "PostgreSQL is required (REQUIRE_SERVICES=1) but not reachable at $(POSTGRES_ADMIN_URL)"; exit 1; \
 	else echo "PostgreSQL not reachable: skipping the PostgreSQL pass"; fi
 
+## make bench: speed and memory of the hot paths (word counting, working days), printed, never asserted.
+bench: install
+	$(BIN)/python scripts/bench.py
+
 clean:
 	rm -rf instance .pytest_cache
