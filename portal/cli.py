@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
 @click.command("demo")
 def demo() -> None:
     """Seed the demo (once) and print the sign-ins."""
-    from portal.auth.models import User
+    from portal.auth.models import Role, User
     from portal.demo import seed_demo
 
     if db.session.execute(select(User.id).limit(1)).first() is None:
@@ -32,7 +32,12 @@ def demo() -> None:
         click.echo("Seeded the demo.")
     click.echo(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
     for user in db.session.execute(select(User).where(User.password_hash.is_not(None)).order_by(User.id)).scalars():
-        where = user.centre.name if user.centre else "awarding body, every role"
+        if user.centre:
+            where = user.centre.name
+        elif user.roles == frozenset(Role):
+            where = "awarding body, every role"
+        else:
+            where = "awarding body: " + ", ".join(sorted(role.label.lower() for role in user.roles))
         role = " — Quality contact" if user.is_quality_contact else ""
         click.echo(f"  {user.email:<34} {where}{role}")
 

@@ -1,7 +1,12 @@
-"""The demonstration data of `make run`: an awarding-body admin, two centres, one application."""
+"""The demonstration data of `make run`: an awarding-body admin and an assessor, two centres (Northgate with
+submissions in the awarding body's queues), one application."""
 from __future__ import annotations
 
+import io
+import random
 from datetime import date, timedelta
+
+from flask import current_app
 
 from portal.auth.models import AccountStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password
@@ -22,6 +27,9 @@ from tenants.models import Centre
 from tenants.policy import services as policy
 from tenants.policy.models import PolicyTemplate
 from tenants.staff import services as staff
+from tenants.submissions import assessment
+from tenants.submissions import upload as uploads
+from tenants.submissions.models import Result, Submission
 
 CENTRES = [
     dict(name="Northgate Training Ltd", nation=Nation.ENGLAND, scottish_public_body=False,
@@ -94,12 +102,76 @@ def _catalogue_demo(centre: Centre, admin: User, qc: User, spec: dict) -> None:
     learners.set_status(centre, learner, LearnerStatus.COMPLETED, by=qc)
 
 
+# --- submissions (Northgate): generated Word files stored through the real upload service -------------------------
+
+_WORDS = ("team", "leader", "change", "plan", "review", "feedback", "goal", "communication", "stakeholder", "coaching",
+          "performance", "motivation", "objective", "delegation", "conflict", "budget", "risk", "culture", "learning",
+          "meeting", "decision", "evidence", "reflection", "improvement", "workplace", "trust", "priority")
+
+
+def _docx(*texts: str) -> bytes:
+    """A Word document with one paragraph per text (python-docx, as a learner's word processor would write it)."""
+    from docx import Document
+
+    document = Document()
+    for text in texts:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _essay(words: int, seed: int) -> bytes:
+    """`words` words of generated text (not meant to be read), a hundred to a paragraph, under a title."""
+    rng = random.Random(seed)
+    text = [rng.choice(_WORDS) for _ in range(words)]
+    return _docx("Leading a team through change", *(" ".join(text[i:i + 100]).capitalize() + "."
+                                                    for i in range(0, words, 100)))
+
+
+def _result_sheet(learner: Learner, *lines: str) -> bytes:
+    return _docx("ILMA result sheet", f"Learner name: {learner.full_name}",
+                 f"Enrolment number: {learner.enrolment_number}", *lines)
+
+
+def _upload(centre: Centre, qc: User, enr: str, unit_code: str, words: int) -> Submission:
+    learner = db.session.execute(db.select(Learner).where(Learner.centre_id == centre.id,
+                                                          Learner.enrolment_number == enr)).scalar_one()
+    unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
+    name = f"{learner.first_name[0]}.{learner.last_name}-{learner.enrolment_number}(1).docx"
+    files = uploads.UploadFiles(assessment=uploads.Incoming(name, io.BytesIO(_essay(words, seed=len(enr) + words))),
+                                result_sheet=uploads.Incoming("result sheet.docx", io.BytesIO(_result_sheet(learner))))
+    submission = uploads.upload_submission(
+        centre, learner=learner, unit=unit, files=files, cover_page=True, accept_corrected_name=False, by=qc,
+        upload_dir=current_app.config["UPLOAD_DIR"], now=utcnow(), approved=catalogue.is_approved_for(centre, unit))
+    db.session.flush()
+    return submission
+
+
+def _submissions_demo(centre: Centre, qc: User, admin: User, assessor: User) -> None:
+    """One submission awaiting quality check, one released referral (so "Start resubmission 2" shows) and one
+    held over the word limit (the fee choice)."""
+    _upload(centre, qc, "NGT1042", "8600-301", 1850)
+    referred = _upload(centre, qc, "NGT1043", "8600-501", 3900)
+    assessment.accept_quality_check(referred, by=admin)
+    assessment.allocate(referred, assessor, by=admin)
+    assessment.record_result(referred, Result.REFERRED, "AC 1.2, AC 3.1", io.BytesIO(_result_sheet(
+        referred.learner, "Result: referred on AC 1.2 and AC 3.1.", "Feedback: evaluate the options you considered.")),
+        filename="marked result sheet.docx", by=assessor)
+    assessment.sample(referred, "Referral agreed.", by=admin)
+    assessment.release(referred, by=admin)
+    _upload(centre, qc, "ABC123", "8600-502", 5400)
+
+
 def seed_demo(password: str) -> None:
     """Create the demo through the same services the portal uses (so the audit log and outbox fill up)."""
     admin = User(email="admin@awarding-body.example", name="Alex Morgan", job_title="Platform administrator",
                  status=AccountStatus.ACTIVE, password_hash=hash_password(password),
                  role_grants=[RoleGrant(role=role) for role in Role])
-    db.session.add(admin)
+    assessor = User(email="assessor@awarding-body.example", name="Jordan Ellis", job_title="Assessor",
+                    status=AccountStatus.ACTIVE, password_hash=hash_password(password),
+                    role_grants=[RoleGrant(role=Role.ASSESSMENT)])
+    db.session.add_all([admin, assessor])
     db.session.flush()
     seed_catalogue()
     # The fees invoicing charges: £45.00 a resubmission, VAT 20%, from 1 January 2026.
@@ -126,6 +198,8 @@ def seed_demo(password: str) -> None:
                                qualification="ILM Level 5 Certificate in Leadership and Management"))
         _catalogue_demo(centre, admin, qc, spec)
         _complaints_demo(centre, qc, spec["slug"])
+        if spec["slug"] == "northgate":
+            _submissions_demo(centre, qc, admin, assessor)
     centres.submit_application(
         name="Harbour Skills CIC", nation=Nation.NORTHERN_IRELAND, scottish_public_body=False,
         address="12 Donegall Quay, Belfast BT1 3EA", contact_name="Niamh Kelly",

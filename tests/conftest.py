@@ -135,12 +135,13 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_url, smtp_server, app_overrides):
+def app(database_url, smtp_server, app_overrides, tmp_path):
     box, port = smtp_server
     box.clear()  # here, not in `mailbox`: emails sent while fixtures build centres belong to this test too
     # app_overrides may replace any of these (MAIL_SERVER=None to hold mail, a closed MAIL_PORT...).
+    # UPLOAD_DIR: never the instance folder (the demo and the submission factories store files there).
     app = create_app(TestConfig, **{"SQLALCHEMY_DATABASE_URI": database_url, "MAIL_SERVER": "127.0.0.1",
-                                    "MAIL_PORT": port, **app_overrides})
+                                    "MAIL_PORT": port, "UPLOAD_DIR": str(tmp_path / "uploads"), **app_overrides})
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -1,12 +1,19 @@
 """`make run` seeds the demo; every sign-in it prints works, and it shows each state of the journeys."""
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.cli import DEMO_PASSWORD
 from portal.extensions import db
 from tenants.complaints.models import Complaint, Exhausted, Kind, Status
 from tenants.models import Centre, CentreStatus
+from tenants.submissions.models import FileKind, Result, Submission, SubmissionStatus
+
+
+@pytest.fixture
+def app_overrides(tmp_path):
+    return {"UPLOAD_DIR": str(tmp_path / "uploads")}  # the demo stores its submissions' files
 
 
 def test_demo_seeds_once_and_its_sign_ins_work(app, client):
@@ -16,7 +23,8 @@ def test_demo_seeds_once_and_its_sign_ins_work(app, client):
     again = runner.invoke(args=["demo"])
     assert "Seeded" not in again.output
     emails = re.findall(r"^\s+(\S+@\S+)\s", first.output, flags=re.MULTILINE)
-    assert len(emails) == 5
+    assert len(emails) == 6
+    assert re.search(r"assessor@awarding-body\.example\s+awarding body: assessment$", first.output, re.MULTILINE)
     for email in emails:
         response = client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 303, email
@@ -27,3 +35,25 @@ def test_demo_seeds_once_and_its_sign_ins_work(app, client):
     assert any(c.exhausted_reason is Exhausted.FINAL_STAGE_CLOSED for c in cases)
     assert any(c.kind is Kind.MALPRACTICE for c in cases)
     assert any(c.status is Status.OPEN and c.escalated_at is None for c in cases)
+
+
+def test_demo_has_submissions_in_the_queues_with_their_files_stored(app, tmp_path):
+    """Northgate's tracker and the awarding body's queues are populated; every file is in UPLOAD_DIR."""
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    submissions = db.session.execute(select(Submission).order_by(Submission.id)).scalars().all()
+    northgate = db.session.execute(select(Centre).where(Centre.slug == "northgate")).scalar_one()
+    assert {s.centre_id for s in submissions} == {northgate.id}
+    by_status = {s.status: s for s in submissions}
+    assert set(by_status) == {SubmissionStatus.AWAITING_QC, SubmissionStatus.RELEASED, SubmissionStatus.HELD}
+    assert by_status[SubmissionStatus.AWAITING_QC].word_count < 5000
+    referred = by_status[SubmissionStatus.RELEASED]
+    assert referred.result is Result.REFERRED and referred.number == 1 and referred.referred_criteria
+    assert referred.sampled_at is not None
+    assert FileKind.MARKED_RESULT_SHEET in {f.kind for f in referred.files}
+    held = by_status[SubmissionStatus.HELD]
+    assert held.word_count > 5000 and held.excess_fees == 1
+    for submission in submissions:
+        assert {FileKind.ASSESSMENT, FileKind.RESULT_SHEET} <= {f.kind for f in submission.files}
+        for stored in submission.files:
+            assert (tmp_path / "uploads" / stored.stored_name).is_file(), stored.download_name
