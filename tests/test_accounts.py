@@ -411,7 +411,9 @@ def test_a_missing_or_broken_hash_never_verifies(app, stored):
 # --- email delivery --------------------------------------------------------------------------------------
 
 def _outbox(to: str) -> list[OutboundEmail]:
-    return list(db.session.execute(select(OutboundEmail).where(OutboundEmail.to == to)).scalars())
+    # In the order they were queued: without ORDER BY, PostgreSQL returns rows in whatever order its heap holds.
+    statement = select(OutboundEmail).where(OutboundEmail.to == to).order_by(OutboundEmail.id)
+    return list(db.session.execute(statement).scalars())
 
 
 def test_queued_email_goes_out_over_smtp(app, mailbox):

@@ -26,7 +26,8 @@ def stages(policy) -> list[tuple[int, str, str, int]]:
 
 
 def events(action: str) -> list[AuditEvent]:
-    return list(db.session.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars())
+    statement = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    return list(db.session.execute(statement).scalars())
 
 
 # --- provisioning and the two templates ------------------------------------------------------------------
