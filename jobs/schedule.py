@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 from rq import cron
 
+from jobs.email import resend_stalled_email
 from jobs.invoicing import run_invoicing
 from jobs.reminders import send_policy_review_reminders, send_sla_reminders
 
@@ -44,3 +45,5 @@ cron.register(send_sla_reminders, "reminders", cron="30 6 * * *", job_timeout=se
               name="sla-reminders-daily-0630")
 cron.register(send_policy_review_reminders, "reminders", cron="45 6 * * *",
               job_timeout=send_policy_review_reminders.timeout, name="policy-review-reminders-daily-0645")
+cron.register(resend_stalled_email, "email", cron="*/15 * * * *", job_timeout=resend_stalled_email.timeout,
+              name="stalled-email-every-15-minutes")

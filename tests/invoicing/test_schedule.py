@@ -17,6 +17,7 @@ EXPECTED = {  # name: (function, queue, cron string in London time, job timeout 
     "sla-reminders-daily-0630": ("jobs.reminders.send_sla_reminders", "reminders", "30 6 * * *", 600),
     "policy-review-reminders-daily-0645": ("jobs.reminders.send_policy_review_reminders", "reminders", "45 6 * * *",
                                            600),
+    "stalled-email-every-15-minutes": ("jobs.email.resend_stalled_email", "email", "*/15 * * * *", 600),
 }
 
 
