@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 
@@ -16,7 +16,8 @@ from portal.catalogue.seed import seed_catalogue
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.invoicing.models import FeeSchedule
-from portal.workdays import Nation
+from portal.invoicing.runs import run_invoicing_recorded
+from portal.workdays import Nation, london_date
 from tenants import services as centres
 from tenants.complaints import escalation, handling, intake
 from tenants.complaints.intake import ComplaintDetails
@@ -134,33 +135,52 @@ def _result_sheet(learner: Learner, *lines: str) -> bytes:
                  f"Enrolment number: {learner.enrolment_number}", *lines)
 
 
-def _upload(centre: Centre, qc: User, enr: str, unit_code: str, words: int) -> Submission:
+def _upload(centre: Centre, qc: User, enr: str, unit_code: str, words: int, *, number: int = 1,
+            at: datetime | None = None) -> Submission:
     learner = db.session.execute(db.select(Learner).where(Learner.centre_id == centre.id,
                                                           Learner.enrolment_number == enr)).scalar_one()
     unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
-    name = f"{learner.first_name[0]}.{learner.last_name}-{learner.enrolment_number}(1).docx"
+    name = f"{learner.first_name[0]}.{learner.last_name}-{learner.enrolment_number}({number}).docx"
     files = uploads.UploadFiles(assessment=uploads.Incoming(name, io.BytesIO(_essay(words, seed=len(enr) + words))),
                                 result_sheet=uploads.Incoming("result sheet.docx", io.BytesIO(_result_sheet(learner))))
     submission = uploads.upload_submission(
         centre, learner=learner, unit=unit, files=files, cover_page=True, accept_corrected_name=False, by=qc,
-        upload_dir=current_app.config["UPLOAD_DIR"], now=utcnow(), approved=catalogue.is_approved_for(centre, unit))
+        upload_dir=current_app.config["UPLOAD_DIR"], now=at or utcnow(),
+        approved=catalogue.is_approved_for(centre, unit))
     db.session.flush()
     return submission
+
+
+def _refer(submission: Submission, admin: User, assessor: User) -> None:
+    """Quality check, allocation, a referral with its marked result sheet, sampling and release."""
+    assessment.accept_quality_check(submission, by=admin)
+    assessment.allocate(submission, assessor, by=admin)
+    assessment.record_result(submission, Result.REFERRED, "AC 1.2, AC 3.1", io.BytesIO(_result_sheet(
+        submission.learner, "Result: referred on AC 1.2 and AC 3.1.",
+        "Feedback: evaluate the options you considered.")), filename="marked result sheet.docx", by=assessor)
+    assessment.sample(submission, "Referral agreed.", by=admin)
+    assessment.release(submission, by=admin)
+
+
+def _backdate(submission: Submission, delta: timedelta) -> None:
+    """Move a submission's history back in time (so the demo has a resubmission in a week already invoiced)."""
+    for name in ("uploaded_at", "clock_started_at", "qc_due", "sla_due", "qc_decided_at", "allocated_at",
+                 "marked_at", "sampled_at", "released_at"):
+        if getattr(submission, name) is not None:
+            setattr(submission, name, getattr(submission, name) - delta)
 
 
 def _submissions_demo(centre: Centre, qc: User, admin: User, assessor: User) -> None:
     """One submission awaiting quality check, one released referral (so "Start resubmission 2" shows) and one
     held over the word limit (the fee choice)."""
     _upload(centre, qc, "NGT1042", "8600-301", 1850)
-    referred = _upload(centre, qc, "NGT1043", "8600-501", 3900)
-    assessment.accept_quality_check(referred, by=admin)
-    assessment.allocate(referred, assessor, by=admin)
-    assessment.record_result(referred, Result.REFERRED, "AC 1.2, AC 3.1", io.BytesIO(_result_sheet(
-        referred.learner, "Result: referred on AC 1.2 and AC 3.1.", "Feedback: evaluate the options you considered.")),
-        filename="marked result sheet.docx", by=assessor)
-    assessment.sample(referred, "Referral agreed.", by=admin)
-    assessment.release(referred, by=admin)
+    _refer(_upload(centre, qc, "NGT1043", "8600-501", 3900), admin, assessor)
     _upload(centre, qc, "ABC123", "8600-502", 5400)
+    # A referral three weeks ago and its resubmission in the week before last: invoiced on a past Wednesday.
+    earlier = _upload(centre, qc, "ABC123", "8600-301", 2600)
+    _refer(earlier, admin, assessor)
+    _backdate(earlier, timedelta(days=21))
+    _upload(centre, qc, "ABC123", "8600-301", 2700, number=2, at=utcnow() - timedelta(days=14))
 
 
 def seed_demo(password: str) -> None:
@@ -205,3 +225,4 @@ def seed_demo(password: str) -> None:
         address="12 Donegall Quay, Belfast BT1 3EA", contact_name="Niamh Kelly",
         contact_email="niamh@harbour.example", qualifications_sought="ILM Leadership & Management level 3")
     commit()
+    run_invoicing_recorded(london_date(utcnow()))  # what the Wednesday job would have done: one invoice

@@ -57,3 +57,14 @@ def test_demo_has_submissions_in_the_queues_with_their_files_stored(app, tmp_pat
         assert {FileKind.ASSESSMENT, FileKind.RESULT_SHEET} <= {f.kind for f in submission.files}
         for stored in submission.files:
             assert (tmp_path / "uploads" / stored.stored_name).is_file(), stored.download_name
+
+
+def test_the_demo_has_an_invoice_for_a_past_week(app, tmp_path):
+    from portal.demo import seed_demo
+    from portal.invoicing.models import Invoice
+
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    seed_demo(DEMO_PASSWORD)
+    [invoice] = db.session.execute(select(Invoice)).unique().scalars().all()
+    assert (invoice.subtotal_pence, invoice.vat_pence, invoice.total_pence) == (4500, 900, 5400)  # £45 + 20% VAT
+    assert [line.kind.value for line in invoice.lines] == ["resubmission"]
