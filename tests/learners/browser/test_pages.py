@@ -77,6 +77,8 @@ def test_staff_register_find_and_complete_learners(make_centre, page, axe, sign_
     page.get_by_label("Last name").fill("Samuels")
     page.get_by_label("Enrolment number (ENR)").fill("BEN007")
     page.get_by_role("button", name="Register learner").click()
+    page.wait_for_url("**/learners/")
+    page.wait_for_load_state("load")  # htmx (a deferred script) is listening before anything is typed
 
     page.get_by_label("Name or ENR").fill("abc")  # htmx search as you type
     expect(page.locator("#learners")).not_to_contain_text("Ben Samuels")
