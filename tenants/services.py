@@ -35,6 +35,12 @@ def suggest_centre_number() -> str:
     return f"{int(highest) + 1:06d}" if highest and highest.isdigit() else "100001"
 
 
+def approved_centres() -> list[Centre]:
+    """The centres taking learners' complaints and submissions now, by name (for public lists)."""
+    statement = select(Centre).where(Centre.status == CentreStatus.APPROVED).order_by(Centre.name)
+    return list(db.session.execute(statement).scalars())
+
+
 def submit_application(**details) -> Centre:
     """Record an application for approval and acknowledge it with the date a decision is due."""
     centre = Centre(status=CentreStatus.APPLIED, **details)

@@ -4,7 +4,6 @@ form for centres and the public, and tracking of direct cases by their private l
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
 from portal.complaints.forms import DirectComplaintForm, LearnerDecisionForm, ResendForm
 from portal.db import commit, utcnow
@@ -15,7 +14,7 @@ from tenants.complaints import escalation, handling, tracking
 from tenants.complaints.models import Audience, Status, Subject
 from tenants.complaints.queries import history
 from tenants.complaints.signposting import regulators_for
-from tenants.models import Centre, CentreStatus
+from tenants.services import approved_centres
 
 bp = Blueprint("complaints", __name__)
 SUBMIT_LIMIT = "10 per hour; 30 per day"
@@ -23,15 +22,10 @@ DECISION_LIMIT = "30 per hour"
 RESEND_LIMIT = "5 per hour; 20 per day"
 
 
-def _approved_centres() -> list[Centre]:
-    return list(db.session.execute(select(Centre).where(Centre.status == CentreStatus.APPROVED)
-                                   .order_by(Centre.name)).scalars())
-
-
 @bp.get("/")
 def index():
     """The two routes: learners go to their centre first; centres and the public can come to us directly."""
-    return render_template("awarding_body_complaints/index.html", centres=_approved_centres())
+    return render_template("awarding_body_complaints/index.html", centres=approved_centres())
 
 
 @bp.route("/direct", methods=["GET", "POST"])
@@ -50,7 +44,7 @@ def direct():
             session["direct_complaint_received"] = {"reference": complaint.reference, "token": token,
                                                     "service_request_number": complaint.service_request_number}
             return redirect(url_for("complaints.received"), code=303)
-    return form_page("awarding_body_complaints/direct.html", form, centres=_approved_centres())
+    return form_page("awarding_body_complaints/direct.html", form, centres=approved_centres())
 
 
 @bp.get("/direct/received")

@@ -1,23 +1,20 @@
 """Pages anyone can see: home, the centre application form, health."""
 from flask import Blueprint, current_app, jsonify, render_template
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from portal.db import commit
 from portal.extensions import db, limiter
 from portal.public.forms import CentreApplicationForm
 from portal.web import form_page
 from portal.workdays import Nation, to_london
-from tenants.models import Centre, CentreStatus
-from tenants.services import submit_application
+from tenants.services import approved_centres, submit_application
 
 bp = Blueprint("public", __name__)
 
 
 @bp.get("/")
 def home():
-    centres = db.session.execute(
-        select(Centre).where(Centre.status == CentreStatus.APPROVED).order_by(Centre.name)).scalars().all()
-    return render_template("public/home.html", centres=centres)
+    return render_template("public/home.html", centres=approved_centres())
 
 
 @bp.route("/apply", methods=["GET", "POST"])
