@@ -17,11 +17,12 @@ DUE_SOON, OVERDUE = "due_soon", "overdue"
 
 def threshold(due: datetime, now: datetime, nation=None) -> str | None:
     """Which reminder a clock with deadline `due` has reached at `now`, if any."""
-    from portal.workdays import Nation, deadline
+    from portal.clocks import due_soon_limit
+    from portal.workdays import Nation
 
     if now > due:
         return OVERDUE
-    return DUE_SOON if due <= deadline(now, 1, nation or Nation.ENGLAND) else None
+    return DUE_SOON if due <= due_soon_limit(now, nation or Nation.ENGLAND) else None
 
 
 def _remind(kind: str, object_id: int, level: str, recipients, subject: str, body: str, centre_id) -> int:

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role, User
 from portal.auth.services import awarding_body_staff_with
+from portal.clocks import worst_state
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm, choices
@@ -31,7 +32,6 @@ from tenants.submissions.assessment_queue import (
     QueueFilters,
     assessment_queue,
     submission_clocks,
-    worst_state,
 )
 from tenants.submissions.models import ConflictOfInterest, Result, Submission, SubmissionFile, SubmissionStatus
 

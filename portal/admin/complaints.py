@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role, User
 from portal.auth.services import awarding_body_staff_with
+from portal.clocks import worst_state
 from portal.complaints import forms
 from portal.complaints.queries import (
     PAGE_SIZE,
@@ -18,7 +19,6 @@ from portal.complaints.queries import (
     awarding_body_queue,
     queue_row_clocks,
     stage_clocks,
-    worst_state,
 )
 from portal.db import utcnow
 from portal.extensions import db

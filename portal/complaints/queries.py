@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, not_, or_, select
 from sqlalchemy.orm import aliased, contains_eager, raiseload
 
+from portal.clocks import Clock, clock_state, due_soon_limit
 from portal.extensions import db
-from portal.workdays import Nation, deadline
+from portal.workdays import Nation
 from tenants.complaints.models import Complaint, ComplaintStage, Kind, Route, Status
 from tenants.complaints.stages import nation_of
 from tenants.models import Centre
@@ -32,26 +33,6 @@ class QueueFilters:
     page: int = 1
 
 
-@dataclass(frozen=True)
-class Clock:
-    """One deadline of a stage: when it is due, when it was met, and its state for highlighting."""
-
-    label: str
-    due: datetime
-    met_at: datetime | None
-    state: str  # "met", "late" (met after the deadline), "overdue", "due-soon", "running"
-
-    @property
-    def label_for_state(self) -> str:
-        return {"met": "Met", "late": "Met late", "overdue": "Overdue", "due-soon": "Due soon",
-                "running": ""}[self.state]
-
-
-def due_soon_limit(now: datetime, nation: Nation) -> datetime:
-    """A deadline up to the end of the next working day (of the case's nation) counts as due soon."""
-    return deadline(now, 1, nation)
-
-
 def stage_clocks(stage: ComplaintStage, now: datetime, nation: Nation) -> list[Clock]:
     """The clocks of one awarding-body stage, in the order they fall due."""
     pairs = []
@@ -62,21 +43,7 @@ def stage_clocks(stage: ComplaintStage, now: datetime, nation: Nation) -> list[C
     target = "Resolve (aim)" if stage.first_response_due is not None else "Respond"
     pairs.append((f"{target}, extended" if stage.extended_due else target, stage.due, stage.closed_at))
     soon = due_soon_limit(now, nation)
-    return [Clock(label, due, met_at, _state(due, met_at, now, soon)) for label, due, met_at in pairs]
-
-
-def _state(due: datetime, met_at: datetime | None, now: datetime, soon: datetime) -> str:
-    if met_at is not None:
-        return "met" if met_at <= due else "late"
-    if due < now:
-        return "overdue"
-    return "due-soon" if due <= soon else "running"
-
-
-def worst_state(clocks: list[Clock]) -> str:
-    """The state the queue highlights: overdue before due soon."""
-    states = {c.state for c in clocks}
-    return next((s for s in ("overdue", "due-soon") if s in states), "")
+    return [Clock(label, due, met_at, clock_state(due, met_at, now, soon)) for label, due, met_at in pairs]
 
 
 def at_awarding_body():

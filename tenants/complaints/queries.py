@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
+from portal import clocks
 from portal.extensions import db
-from portal.workdays import Nation, deadline
+from portal.workdays import Nation
 from tenants.complaints.models import Audience, Complaint, ComplaintStage, ComplaintUpdate, Route, Status
 from tenants.scoping import scoped_select
 
@@ -22,11 +23,6 @@ class QueueFilters:
     category: str = ""
     assigned: str = ""
     page: int = 1
-
-
-def due_soon_limit(now: datetime, nation: Nation) -> datetime:
-    """A deadline up to the end of the next working day counts as due soon."""
-    return deadline(now, 1, nation)
 
 
 def centre_queue(filters: QueueFilters, *, user_id: int, now: datetime, nation: Nation):
@@ -52,7 +48,7 @@ def centre_queue(filters: QueueFilters, *, user_id: int, now: datetime, nation: 
     if filters.due == "overdue":
         statement = statement.where(open_stage, due < now)
     elif filters.due == "soon":
-        statement = statement.where(open_stage, due >= now, due <= due_soon_limit(now, nation))
+        statement = statement.where(open_stage, due >= now, due <= clocks.due_soon_limit(now, nation))
     if filters.assigned == "me":
         statement = statement.where(stage.assigned_to_id == user_id)
     elif filters.assigned == "none":
@@ -68,11 +64,8 @@ def clock_state(stage: ComplaintStage | None, now: datetime, nation: Nation) -> 
     """'overdue', 'due-soon' or '' for an open stage's deadline (for highlighting)."""
     if stage is None or stage.closed_at is not None:
         return ""
-    if stage.due < now:
-        return "overdue"
-    if stage.due <= due_soon_limit(now, nation):
-        return "due-soon"
-    return ""
+    state = clocks.clock_state(stage.due, None, now, clocks.due_soon_limit(now, nation))
+    return state if state in ("overdue", "due-soon") else ""
 
 
 def history(complaint: Complaint, audiences: tuple[Audience, ...], *, centre_level_only: bool = False

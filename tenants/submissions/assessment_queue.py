@@ -12,8 +12,9 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, lazyload
 
 from portal.auth.models import User
+from portal.clocks import Clock, clock_state, due_soon_limit
 from portal.extensions import db
-from portal.workdays import Nation, deadline
+from portal.workdays import Nation
 from tenants.models import Centre
 from tenants.submissions.models import Submission, SubmissionStatus
 
@@ -44,29 +45,6 @@ class QueueFilters:
     page: int = 1
 
 
-@dataclass(frozen=True)
-class Clock:
-    """One deadline: quality check (5 working days) or result (25), with its state for highlighting."""
-
-    label: str
-    due: datetime
-    met_at: datetime | None
-    state: str  # "met", "late", "overdue", "due-soon", "running", "stopped" (rejected or withdrawn)
-
-
-def due_soon_limit(now: datetime, nation: Nation) -> datetime:
-    """A deadline up to the end of the next working day (of the centre's nation) counts as due soon."""
-    return deadline(now, 1, nation)
-
-
-def _state(due: datetime, met_at: datetime | None, now: datetime, nation: Nation) -> str:
-    if met_at is not None:
-        return "met" if met_at <= due else "late"
-    if due < now:
-        return "overdue"
-    return "due-soon" if due <= due_soon_limit(now, nation) else "running"
-
-
 STOPPED = (SubmissionStatus.REJECTED, SubmissionStatus.WITHDRAWN, SubmissionStatus.HELD)
 
 
@@ -78,15 +56,9 @@ def submission_clocks(submission: Submission, nation: Nation, now: datetime) -> 
         if due is None:
             continue
         stopped = met_at is None and submission.status in STOPPED
-        state = "stopped" if stopped else _state(due, met_at, now, nation)
+        state = "stopped" if stopped else clock_state(due, met_at, now, due_soon_limit(now, nation))
         clocks.append(Clock(label, due, met_at, state))
     return clocks
-
-
-def worst_state(clocks: list[Clock]) -> str:
-    """The state a queue row is highlighted with: overdue before due soon."""
-    states = {c.state for c in clocks}
-    return next((s for s in ("overdue", "due-soon") if s in states), "")
 
 
 def _by_nation(now: datetime, condition):

@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from portal.auth.models import Role
-from portal.complaints.queries import stage_clocks, worst_state
+from portal.clocks import worst_state
+from portal.complaints.queries import stage_clocks
 from portal.db import commit, utcnow
 from portal.workdays import Nation, deadline, to_london
 from tenants.complaints import handling, intake
