@@ -14,8 +14,8 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."), Length(max=500)])
 
 
-def _strip(value):
-    # A pasted address often carries a space at either end; it is still the same address.
+def strip(value):
+    """A field filter: spaces at either end are never meant (a pasted address, a name copied from a list)."""
     return value.strip() if isinstance(value, str) else value
 
 
@@ -25,7 +25,7 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 def email_field(label: str = "Email address", **kwargs) -> StringField:
-    return StringField(label, filters=[_strip], validators=[DataRequired("Enter an email address."),
+    return StringField(label, filters=[strip], validators=[DataRequired("Enter an email address."),
                                           Email("Enter an email address like name@example.org.",
                                                 check_deliverability=False),
                                           Length(max=254)],

@@ -1,7 +1,6 @@
 """Signing in and set-password links."""
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -15,6 +14,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import link_to, queue_email
 from portal.rules import Refused
+from portal.tokens import new_token, token_hash
 from tenants.models import CentreStatus
 from tenants.scoping import ALL_CENTRES
 
@@ -61,10 +61,6 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_password_link(user: User, *, reason: str) -> str:
     """Revoke the account's earlier links, make a new one-time link and email it. Returns the token."""
     now = utcnow()
@@ -72,9 +68,9 @@ def issue_password_link(user: User, *, reason: str) -> str:
                        .where(PasswordLink.user_id == user.id, PasswordLink.used_at.is_(None),
                               PasswordLink.revoked_at.is_(None))
                        .values(revoked_at=now))
-    token = secrets.token_urlsafe(32)  # 256 bits
+    token, stored = new_token()
     hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
-    db.session.add(PasswordLink(user_id=user.id, token_hash=_token_hash(token),
+    db.session.add(PasswordLink(user_id=user.id, token_hash=stored,
                                 expires_at=now + timedelta(hours=hours)))
     link = link_to("auth.set_password", token=token)
     where = f" at {user.centre.name}" if user.centre else " at the awarding body"
@@ -87,7 +83,7 @@ def issue_password_link(user: User, *, reason: str) -> str:
 
 def find_password_link(token: str) -> PasswordLink | None:
     """The link for this token if it is still usable (not used, revoked or expired)."""
-    link = db.session.execute(select(PasswordLink).where(PasswordLink.token_hash == _token_hash(token))
+    link = db.session.execute(select(PasswordLink).where(PasswordLink.token_hash == token_hash(token))
                               ).scalar_one_or_none()
     if link is None or link.used_at or link.revoked_at or link.expires_at <= utcnow():
         return None

@@ -6,8 +6,6 @@ stops working the moment the learner asks for a new one.
 """
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from flask import current_app
@@ -16,13 +14,10 @@ from sqlalchemy import select, update
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import link_to
+from portal.tokens import new_token, token_hash
 from tenants.complaints.models import Complaint, Route, TrackingLink
 from tenants.complaints.notify import notify_once
 from tenants.scoping import ALL_CENTRES
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_link(complaint: Complaint, *, revoke_earlier: bool = False) -> str:
@@ -32,8 +27,8 @@ def issue_link(complaint: Complaint, *, revoke_earlier: bool = False) -> str:
         db.session.execute(update(TrackingLink)
                            .where(TrackingLink.complaint_id == complaint.id, TrackingLink.revoked_at.is_(None))
                            .values(revoked_at=now).execution_options(synchronize_session=False))
-    token = secrets.token_urlsafe(32)
-    db.session.add(TrackingLink(complaint_id=complaint.id, centre_id=complaint.centre_id, token_hash=_hash(token),
+    token, stored = new_token()
+    db.session.add(TrackingLink(complaint_id=complaint.id, centre_id=complaint.centre_id, token_hash=stored,
                                 expires_at=now + timedelta(days=current_app.config["TRACKING_LINK_DAYS"])))
     return token
 
@@ -52,7 +47,7 @@ def tracking_url(complaint: Complaint, token: str) -> str:
 
 def find_case(token: str, centre_id: int | None) -> Complaint | None:
     """The case a live link opens — only on the pages of the case's own centre (None: the awarding body's)."""
-    link = db.session.execute(select(TrackingLink).where(TrackingLink.token_hash == _hash(token))
+    link = db.session.execute(select(TrackingLink).where(TrackingLink.token_hash == token_hash(token))
                               .execution_options(**{ALL_CENTRES: True})).scalar_one_or_none()
     if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
         return None

@@ -6,15 +6,11 @@ from wtforms import IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import TextInput
 
-from portal.forms import choices
+from portal.forms import choices, strip
 from tenants.policy import services
 from tenants.policy.models import PolicyTemplate
 
 FORMAT_HINT = "Leave a blank line between paragraphs. Start a line with a hyphen and a space (- ) for a bullet point."
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _length(limit: int) -> Length:
@@ -48,13 +44,13 @@ class WorkingDaysField(IntegerField):
 
 
 def _text_field(label: str, name: str, *, description: str = FORMAT_HINT, rows: int = 10) -> TextAreaField:
-    return TextAreaField(label, description=description, filters=[_strip],
+    return TextAreaField(label, description=description, filters=[strip],
                          validators=[DataRequired(services.MISSING[name]), _length(services.TEXT_LIMITS[name])],
                          render_kw={"rows": rows})
 
 
 class IntroductionForm(FlaskForm):
-    title = StringField("Title", filters=[_strip], validators=[DataRequired(services.MISSING["title"]),
+    title = StringField("Title", filters=[strip], validators=[DataRequired(services.MISSING["title"]),
                                                                  _length(services.TEXT_LIMITS["title"])])
     introduction = _text_field("Introduction", "introduction", rows=20, description=(
         "What a complaint is, examples, what is not a complaint, and what to include. " + FORMAT_HINT))
@@ -92,9 +88,9 @@ assert SECTION_FORMS.keys() == services.SECTIONS.keys()
 
 
 class StageForm(FlaskForm):
-    name = StringField("Stage name", filters=[_strip], validators=[DataRequired(services.MISSING["name"]),
+    name = StringField("Stage name", filters=[strip], validators=[DataRequired(services.MISSING["name"]),
                                                                      _length(services.TEXT_LIMITS["name"])])
-    handler = StringField("Handled by", filters=[_strip],
+    handler = StringField("Handled by", filters=[strip],
                           description="A role rather than a person's name, so the policy stays right when people "
                                       "change: for example, Complaints officer.",
                           validators=[DataRequired(services.MISSING["handler"]),

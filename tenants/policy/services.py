@@ -24,7 +24,9 @@ from portal.workdays import london_date
 from tenants.models import Centre
 from tenants.policy.models import ComplaintPolicy, PolicyStage, PolicyTemplate, PolicyVersion
 from tenants.policy.templates import starting_policy
+from tenants.staff.services import must_be_quality_contact
 
+EDITS = "edit and publish the complaints policy"
 MIN_STAGES, MAX_STAGES = 1, 5
 MIN_TARGET_DAYS, MAX_TARGET_DAYS = 1, 60
 MIN_ACKNOWLEDGE_DAYS, MAX_ACKNOWLEDGE_DAYS = 1, 10
@@ -163,7 +165,7 @@ def create_draft_policy(centre: Centre, template: PolicyTemplate, *, by=None) ->
 
 def start_again(centre: Centre, template: PolicyTemplate, *, by) -> ComplaintPolicy:
     """The Quality contact replaces the draft with a fresh one from `template`."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to=EDITS)
     policy = create_draft_policy(centre, template, by=by)
     audit.record("policy_draft_restarted", actor=by, centre_id=centre.id, subject="complaints policy draft",
                  detail=f"from the template: {PolicyTemplate(template).label}")
@@ -172,7 +174,7 @@ def start_again(centre: Centre, template: PolicyTemplate, *, by) -> ComplaintPol
 
 def update_section(centre: Centre, policy: ComplaintPolicy, section: str, *, by, **values) -> None:
     """Change one part of the draft (see SECTIONS): its texts, or the acknowledgement target."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to=EDITS)
     _must_own(centre, policy)
     if section not in SECTIONS or set(values) != set(SECTIONS[section]):
         raise ValueError(f"section {section!r} holds {SECTIONS.get(section)}, not {sorted(values)}")
@@ -189,7 +191,7 @@ def update_section(centre: Centre, policy: ComplaintPolicy, section: str, *, by,
 def add_stage(centre: Centre, policy: ComplaintPolicy, *, name: str, handler: str, target_days: int,
               by) -> PolicyStage:
     """Add a stage after the last one."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to=EDITS)
     _must_own(centre, policy)
     if len(policy.stages) >= MAX_STAGES:
         raise Refused(f"A policy can have up to {MAX_STAGES} stages. Remove one before adding another.")
@@ -203,7 +205,7 @@ def add_stage(centre: Centre, policy: ComplaintPolicy, *, name: str, handler: st
 
 def update_stage(centre: Centre, stage: PolicyStage, *, name: str, handler: str, target_days: int, by) -> None:
     """Change a stage's name, who handles it and its target."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to=EDITS)
     _must_own(centre, stage)
     for key, value in _stage_values(name, handler, target_days).items():
         setattr(stage, key, value)
@@ -212,7 +214,7 @@ def update_stage(centre: Centre, stage: PolicyStage, *, name: str, handler: str,
 
 def remove_stage(centre: Centre, stage: PolicyStage, *, by) -> None:
     """Remove a stage; the ones after it move up. A policy keeps at least one stage."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to=EDITS)
     _must_own(centre, stage)
     policy = stage.policy
     if len(policy.stages) <= MIN_STAGES:
@@ -225,7 +227,7 @@ def remove_stage(centre: Centre, stage: PolicyStage, *, by) -> None:
 
 def move_stage(centre: Centre, stage: PolicyStage, direction: str, *, by) -> None:
     """Swap a stage with the one before it ("up") or after it ("down")."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to=EDITS)
     _must_own(centre, stage)
     policy = stage.policy
     ordered = list(policy.stages)
@@ -247,7 +249,7 @@ def publish(centre: Centre, *, by) -> PolicyVersion:
     Publishing an unchanged draft is allowed: it records a review that found nothing to change, and starts
     a new three-year review period.
     """
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to=EDITS)
     # The draft row is locked so that two publishes at once cannot take the same number.
     statement = select(ComplaintPolicy).where(ComplaintPolicy.centre_id == centre.id).with_for_update()
     policy = db.session.execute(statement).scalar_one_or_none()
@@ -278,11 +280,6 @@ def _versions_are_immutable(mapper, connection, target) -> None:
 
 
 # --- rules ------------------------------------------------------------------------------------------------
-
-def _must_be_quality_contact(centre: Centre, actor) -> None:
-    if not (actor is not None and actor.centre_id == centre.id and actor.is_quality_contact):
-        raise PermissionError("only the centre's Quality contact edits and publishes its complaints policy")
-
 
 def _must_own(centre: Centre, row) -> None:
     if row.centre_id != centre.id:

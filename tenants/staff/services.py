@@ -69,14 +69,15 @@ def _pending(centre: Centre, user: User) -> None:
         raise Refused(f"{user.name}'s account is {user.status.value}, not waiting for a decision.")
 
 
-def _must_be_quality_contact(centre: Centre, actor: User) -> None:
-    if not (actor.centre_id == centre.id and actor.is_quality_contact):
-        raise PermissionError("only the centre's Quality contact decides on staff accounts")
+def must_be_quality_contact(centre: Centre, actor: User | None, *, to: str) -> None:
+    """Refuse (PermissionError, a 403) unless `actor` is the centre's Quality contact; `to` says what for."""
+    if not (actor is not None and actor.centre_id == centre.id and actor.is_quality_contact):
+        raise PermissionError(f"only the centre's Quality contact may {to}")
 
 
 def approve_staff_account(centre: Centre, user: User, *, by: User) -> None:
     """The Quality contact approves: the account becomes active and the person gets a set-password link."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to="decide on staff accounts")
     _pending(centre, user)
     _refuse_learner_in_progress(centre, user.email)  # they may have been registered since the request
     user.status, user.decided_by_id, user.decided_at = AccountStatus.ACTIVE, by.id, utcnow()
@@ -86,7 +87,7 @@ def approve_staff_account(centre: Centre, user: User, *, by: User) -> None:
 
 def decline_staff_account(centre: Centre, user: User, *, by: User, reason: str) -> None:
     """The Quality contact declines: the account can never sign in; the requester is told."""
-    _must_be_quality_contact(centre, by)
+    must_be_quality_contact(centre, by, to="decide on staff accounts")
     _pending(centre, user)
     user.status, user.decided_by_id, user.decided_at = AccountStatus.DECLINED, by.id, utcnow()
     user.decision_note = reason.strip()
