@@ -24,7 +24,8 @@ def render(template: str, partial: str | None = None, **context):
     return render_template(template, **context)
 
 
-def partial_or_see_other(partial: str, endpoint: str, *, message: str, error: bool = False, **context):
+def partial_or_see_other(partial: str, endpoint: str, *, message: str, error: bool = False,
+                         endpoint_values: dict | None = None, **context):
     """Answer a POST: the updated partial with `message` for htmx, else a flash and a 303 to `endpoint`.
 
     A refusal takes the same path (error=True): an htmx swap must never receive a whole page.
@@ -32,7 +33,24 @@ def partial_or_see_other(partial: str, endpoint: str, *, message: str, error: bo
     if htmx and not htmx.history_restore_request:
         return render_template(partial, notice=message, notice_error=error, **context)
     flash(message, "error" if error else "success")
-    return see_other(endpoint)
+    return see_other(endpoint, **(endpoint_values or {}))
+
+
+def attempt(form, action: Callable[[], object], *, done: str, invalid: str) -> tuple[str, bool]:
+    """Validate `form`, run `action`, commit: the message to show and whether it is an error.
+
+    An invalid form gives `invalid`; a service's `Refused` rolls back and gives its message. For buttons
+    whose answer is a partial (see `partial_or_see_other`); forms with fields use `act_on` or `form_page`.
+    """
+    if not form.validate_on_submit():
+        return invalid, True
+    try:
+        action()
+    except Refused as refused:
+        db.session.rollback()
+        return refused.message, True
+    commit()
+    return done, False
 
 
 def act_on(form, action: Callable, *, done: str, back: Callable, page: Callable):

@@ -8,7 +8,7 @@ from portal.db import commit
 from portal.extensions import db
 from portal.forms import ConfirmForm, ReasonForm, apply_refusal
 from portal.rules import Refused
-from portal.web import form_page, partial_or_see_other, see_other
+from portal.web import attempt, form_page, partial_or_see_other, see_other
 from tenants.context import require_member, require_quality_contact
 from tenants.scoping import get_or_404, scoped_select
 from tenants.staff import services
@@ -53,17 +53,7 @@ def _decide(user_id: int, form, invalid: str, decide, done: str):
     """The Quality contact's decision on one account: validate, apply, answer with its row or a redirect."""
     require_quality_contact()
     user = get_or_404(User, user_id)
-    message, error = done, False
-    if not form.validate_on_submit():
-        message, error = invalid, True
-    else:
-        try:
-            decide(user)
-        except Refused as refused:
-            db.session.rollback()
-            message, error = refused.message, True
-        else:
-            commit()
+    message, error = attempt(form, lambda: decide(user), done=done, invalid=invalid)
     return partial_or_see_other("centre/_staff_row.html", "centre.staff.accounts", message=message.format(user=user),
                                 error=error, user=user, form=ConfirmForm(), decline_form=ReasonForm())
 

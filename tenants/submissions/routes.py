@@ -10,7 +10,7 @@ from portal.db import commit, utcnow
 from portal.extensions import db, htmx
 from portal.forms import ConfirmForm, apply_refusal, choices
 from portal.rules import Refused
-from portal.web import render, see_other
+from portal.web import attempt, partial_or_see_other, render, see_other
 from tenants.context import require_member
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.scoping import get_or_404, scoped_select
@@ -147,22 +147,11 @@ def show(submission_id: int):
 
 def _decide(submission_id: int, action, done: str):
     submission = get_or_404(Submission, submission_id)
-    form = ConfirmForm()
-    message, error = done, False
-    if not form.validate_on_submit():
-        message, error = "The form expired: reload the page and try again.", True
-    else:
-        try:
-            action(submission)
-        except Refused as refused:
-            db.session.rollback()
-            message, error = refused.message, True
-        else:
-            commit()
-    if htmx and not htmx.history_restore_request:
-        return _result_panel(submission, message, error)
-    flash(message, "error" if error else "success")
-    return see_other("centre.submissions.show", submission_id=submission.id)
+    message, error = attempt(ConfirmForm(), lambda: action(submission), done=done,
+                             invalid="The form expired: reload the page and try again.")
+    return partial_or_see_other("submissions/_result.html", "centre.submissions.show", message=message, error=error,
+                                endpoint_values={"submission_id": submission.id}, submission=submission,
+                                fee_text=_fee_text(submission), confirm_form=ConfirmForm())
 
 
 @bp.post("/<int:submission_id>/withdraw")
