@@ -24,6 +24,7 @@ from portal.forms import ConfirmForm, choices
 from portal.rules import Refused
 from portal.web import act_on, render, requires_role, see_other
 from tenants.learners.models import Learner
+from tenants.learners.services import find_learner
 from tenants.models import Centre
 from tenants.submissions import assessment, storage
 from tenants.submissions.assessment_queue import (
@@ -256,9 +257,7 @@ def conflicts():
         centre = db.session.get(Centre, form.centre.data)
         learner = None
         if form.enrolment_number.data:
-            learner = db.session.execute(select(Learner).where(
-                Learner.centre_id == centre.id, Learner.enrolment_number == form.enrolment_number.data.strip())
-            ).scalar_one_or_none()
+            learner = find_learner(centre, form.enrolment_number.data)
             if learner is None:
                 form.enrolment_number.errors = [f"No learner with that ENR is registered at {centre.name}."]
         if not form.enrolment_number.errors:
