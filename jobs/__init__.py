@@ -1,130 +1,22 @@
-"""Background jobs on RQ: the Redis connection, named queues, and dispatch after commit.
+"""Background jobs on RQ: one module per job family (email, invoicing, reminders), the cron schedule
+(`schedule.py`) and the worker (`worker.py`).
 
-A domain service asks for a job with `after_commit(job_function, *ids)` inside its transaction. When
-`portal.db.commit()` commits, the requests are sent to Redis — or, with no REDIS_URL, run inline in
-the same process. A rolled-back transaction starts no job.
-
-Job functions are declared with `@job(queue=..., timeout=...)`, take ids (with `centre_id` where a
-centre is involved), never ORM objects, and run inside an app context: the caller's (inline), or one
-app created once per worker process (`worker_app`).
+Job functions are declared with `@job(queue=..., timeout=...)`: they take ids (with `centre_id` where a
+centre is involved), never ORM objects, run inside an app context — the caller's when run inline, the
+worker's otherwise — and call the services of any layer. Services ask for them by name
+(`portal.background.after_commit("send_email", id)`), so nothing below this package imports it.
 """
 from __future__ import annotations
 
-import functools
-import logging
-import os
 from collections.abc import Callable
 
-from flask import current_app, has_app_context
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
-log = logging.getLogger(__name__)
-
-QUEUES = ("default", "email", "invoicing", "reminders")
-_PENDING = "jobs_pending"  # requested in the open transaction
-_COMMITTED = "jobs_committed"  # transaction committed, not yet dispatched
+from portal.background import register
 
 
 def job(*, queue: str = "default", timeout: int = 60, retries: int = 0) -> Callable:
     """Declare a job function: its queue, its timeout in seconds and how often RQ retries it."""
-    assert queue in QUEUES, queue
 
     def decorate(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def run(*args):
-            if has_app_context():
-                return func(*args)
-            with worker_app().app_context():
-                return func(*args)
-
-        run.queue, run.timeout, run.retries = queue, timeout, retries
-        return run
+        return register(func, queue=queue, timeout=timeout, retries=retries)
 
     return decorate
-
-
-@functools.cache
-def worker_app():
-    """The app of a worker process, created once per process (never at import time).
-
-    A forked child (RQ's work-horse) inherits it; the fork hook below gives the child fresh connections.
-    """
-    from portal import create_app
-
-    app = create_app()
-    # A forked work-horse must not reuse the parent's database connections.
-    os.register_at_fork(after_in_child=lambda: _dispose_engine(app))
-    return app
-
-
-def _dispose_engine(app) -> None:
-    from portal.extensions import db
-
-    with app.app_context():
-        db.engine.dispose(close=False)
-
-
-def redis_connection(url: str | None = None):
-    """A Redis client for REDIS_URL."""
-    from redis import Redis
-
-    return Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=2, socket_timeout=5)
-
-
-def get_queue(name: str, connection=None):
-    """The named RQ queue."""
-    from rq import Queue
-
-    return Queue(name, connection=connection or redis_connection())
-
-
-def after_commit(func: Callable, *args) -> None:
-    """Ask for `func(*args)` to run once the current transaction has committed."""
-    from portal.extensions import db
-
-    session = db.session()
-    if not session.in_transaction():
-        # A rollback with no transaction open fires no event, so the request would survive it and run at the
-        # next commit: open the transaction the request belongs to.
-        session.begin()
-    session.info.setdefault(_PENDING, []).append((func, args))
-
-
-def dispatch_committed() -> None:
-    """Send the jobs of committed transactions to Redis, or run them inline without Redis."""
-    from portal.extensions import db
-
-    ready = db.session.info.pop(_COMMITTED, [])
-    for func, args in ready:
-        if current_app.config.get("JOBS_INLINE", True):
-            _run_inline(func, args)
-        else:
-            _enqueue(func, args)
-
-
-def _enqueue(func: Callable, args: tuple) -> None:
-    from rq import Retry
-
-    retry = Retry(max=func.retries, interval=[10, 60, 300][: func.retries]) if func.retries else None
-    get_queue(func.queue).enqueue(func, *args, job_timeout=func.timeout, retry=retry)
-
-
-def _run_inline(func: Callable, args: tuple) -> None:
-    try:
-        func(*args)
-    except Exception:  # the user's own work is committed; a failed side job must not undo their request
-        log.exception("inline job %s%r failed", func.__name__, args)
-
-
-@event.listens_for(Session, "after_commit")
-def _move_to_committed(session) -> None:
-    pending = session.info.pop(_PENDING, [])
-    if pending:
-        session.info.setdefault(_COMMITTED, []).extend(pending)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _discard_pending(session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # the outermost transaction rolled back
-        session.info.pop(_PENDING, None)

@@ -52,10 +52,11 @@ def _role_holders(role) -> list[str]:
 
     from portal.auth.models import AccountStatus, RoleGrant, User
     from portal.extensions import db
-    from tenants.scoping import ALL_CENTRES
+    from portal.tenancy import ALL_CENTRES, of_awarding_body
 
     statement = (select(User.email).join(RoleGrant, RoleGrant.user_id == User.id)
-                 .where(RoleGrant.role == role, User.status == AccountStatus.ACTIVE, User.centre_id.is_(None)))
+                 .where(RoleGrant.role == role, User.status == AccountStatus.ACTIVE, of_awarding_body(User)))
+    # A job, not a centre's page: the awarding body's staff are reminded of every centre's work.
     return list(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars())
 
 
@@ -67,12 +68,13 @@ def complaint_stage_reminders(now: datetime) -> int:
     from sqlalchemy import select
 
     from portal.extensions import db
+    from portal.tenancy import ALL_CENTRES
     from portal.workdays import to_london
     from tenants.complaints.models import ComplaintStage
-    from tenants.scoping import ALL_CENTRES
     from tenants.staff.services import quality_contact
 
     sent = 0
+    # Every centre's open stages: each reminder goes to that case's own centre or awarding-body team.
     stages = db.session.execute(select(ComplaintStage).where(ComplaintStage.closed_at.is_(None))
                                 .execution_options(**{ALL_CENTRES: True})).scalars().all()
     for stage in stages:
@@ -100,8 +102,8 @@ def submission_reminders(now: datetime) -> int:
 
     from portal.auth.models import Role
     from portal.extensions import db
+    from portal.tenancy import ALL_CENTRES
     from portal.workdays import to_london
-    from tenants.scoping import ALL_CENTRES
     from tenants.submissions.models import Submission, SubmissionStatus
 
     sent = 0
@@ -111,6 +113,7 @@ def submission_reminders(now: datetime) -> int:
     for kind, status, column, title in clocks:
         statement = select(Submission).where(Submission.is_current.is_(True), Submission.status == status,
                                              column.is_not(None))
+        # The awarding body's assessment clocks run across every centre.
         for submission in db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars():
             due = getattr(submission, column.key)
             level = threshold(due, now, submission_nation(submission))

@@ -32,8 +32,10 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_models()
-    from portal import cli, web
+    _register_jobs()
+    from portal import auth, cli, web
 
+    auth.init_app(app)
     web.init_app(app)
     cli.init_app(app)
     logging.basicConfig(level=logging.INFO)
@@ -64,6 +66,7 @@ def _register_models() -> None:
     import portal.auth.models  # noqa: F401
     import portal.catalogue.models  # noqa: F401
     import portal.counters  # noqa: F401
+    import portal.fees  # noqa: F401
     import portal.invoicing.models  # noqa: F401
     import portal.mail  # noqa: F401
     import tenants.complaints.models  # noqa: F401
@@ -73,17 +76,25 @@ def _register_models() -> None:
     import tenants.submissions.models  # noqa: F401
 
 
+def _register_jobs() -> None:
+    """Import every job family so services can ask for a job by name (`portal.background.after_commit`)."""
+    import jobs.email  # noqa: F401
+    import jobs.invoicing  # noqa: F401
+    import jobs.reminders  # noqa: F401
+
+
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.assessment import bp as admin_assessment_bp
     from portal.admin.complaints import bp as admin_complaints_bp
     from portal.admin.reports import bp as admin_reports_bp
     from portal.admin.routes import bp as admin_bp
+    from portal.admin.units import bp as catalogue_bp
     from portal.auth.routes import bp as auth_bp
-    from portal.catalogue.routes import bp as catalogue_bp
     from portal.complaints.routes import bp as complaints_bp
     from portal.invoicing.routes import admin_bp as admin_invoicing_bp
+    from portal.invoicing.routes import centre_bp as centre_invoicing_bp
     from portal.public.routes import bp as public_bp
-    from tenants.routes import centre_bp
+    from tenants.routes import centre_blueprint
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
@@ -94,4 +105,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_reports_bp, url_prefix="/admin")  # /admin/reports, /admin/reports.csv
     app.register_blueprint(admin_invoicing_bp, url_prefix="/admin")  # /admin/invoices, /admin/fees, /admin/jobs
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
-    app.register_blueprint(centre_bp, url_prefix="/c/<slug>")
+    # A centre's invoices are the awarding body's pages served inside the centre's workspace.
+    app.register_blueprint(centre_blueprint((centre_invoicing_bp, "/invoices")), url_prefix="/c/<slug>")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
-from tenants.scoping import CentreOwnedOptional
+from portal.tenancy import CentreOwnedOptional
 
 
 class AuditEvent(CentreOwnedOptional, db.Model):

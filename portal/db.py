@@ -47,7 +47,7 @@ def utcnow() -> datetime:
 
 def commit() -> None:
     """Commit the current transaction, then dispatch the jobs it registered."""
-    from jobs import dispatch_committed
+    from portal.background import dispatch_committed
 
     db.session.commit()
     dispatch_committed()

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
+from portal.admin import assessment_services as assessment
 from portal.auth.models import AccountStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password
 from portal.catalogue import services as catalogue
@@ -15,8 +16,9 @@ from portal.catalogue.models import Unit
 from portal.catalogue.seed import seed_catalogue
 from portal.db import commit, utcnow
 from portal.extensions import db
-from portal.invoicing.models import FeeSchedule
+from portal.fees import FeeSchedule
 from portal.invoicing.runs import run_invoicing_recorded
+from portal.tenancy import for_centre
 from portal.workdays import Nation, london_date
 from tenants import services as centres
 from tenants.complaints import escalation, handling, intake
@@ -28,7 +30,6 @@ from tenants.models import Centre
 from tenants.policy import services as policy
 from tenants.policy.models import PolicyTemplate
 from tenants.staff import services as staff
-from tenants.submissions import assessment
 from tenants.submissions import upload as uploads
 from tenants.submissions.models import Result, Submission
 
@@ -137,16 +138,14 @@ def _result_sheet(learner: Learner, *lines: str) -> bytes:
 
 def _upload(centre: Centre, qc: User, enr: str, unit_code: str, words: int, *, number: int = 1,
             at: datetime | None = None) -> Submission:
-    learner = db.session.execute(db.select(Learner).where(Learner.centre_id == centre.id,
-                                                          Learner.enrolment_number == enr)).scalar_one()
+    learner = db.session.execute(for_centre(Learner, centre).where(Learner.enrolment_number == enr)).scalar_one()
     unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
     name = f"{learner.first_name[0]}.{learner.last_name}-{learner.enrolment_number}({number}).docx"
     files = uploads.UploadFiles(assessment=uploads.Incoming(name, io.BytesIO(_essay(words, seed=len(enr) + words))),
                                 result_sheet=uploads.Incoming("result sheet.docx", io.BytesIO(_result_sheet(learner))))
     submission = uploads.upload_submission(
         centre, learner=learner, unit=unit, files=files, cover_page=True, accept_corrected_name=False, by=qc,
-        upload_dir=current_app.config["UPLOAD_DIR"], now=at or utcnow(),
-        approved=catalogue.is_approved_for(centre, unit))
+        upload_dir=current_app.config["UPLOAD_DIR"], now=at or utcnow())
     db.session.flush()
     return submission
 

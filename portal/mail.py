@@ -54,13 +54,12 @@ def link_to(endpoint: str, **values) -> str:
 
 def queue_email(to: str, subject: str, body: str, *, centre_id: int | None = None) -> OutboundEmail:
     """Put a message in the outbox; it is sent by a job once the current transaction commits."""
-    from jobs import after_commit
-    from jobs.email import send_email
+    from portal.background import after_commit
 
     message = OutboundEmail(to=to, subject=subject, body=body, centre_id=centre_id)
     db.session.add(message)
     db.session.flush()
-    after_commit(send_email, message.id)
+    after_commit("send_email", message.id)
     return message
 
 

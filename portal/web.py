@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from portal.db import commit
 from portal.extensions import db, htmx, login_manager
+from portal.forms import apply_refusal
 from portal.rules import Refused
 from portal.workdays import to_london
 
@@ -36,45 +37,82 @@ def partial_or_see_other(partial: str, endpoint: str, *, message: str, error: bo
     return see_other(endpoint, **(endpoint_values or {}))
 
 
-def attempt(form, action: Callable[[], object], *, done: str, invalid: str) -> tuple[str, bool]:
-    """Validate `form`, run `action`, commit: the message to show and whether it is an error.
+# --- one pattern for a POST that asks a service to act -----------------------------------------------------
+# Every route that changes something goes through `_carry_out`: the service acts; a `Refused` rolls back the
+# whole transaction (nothing half-done is ever committed) and its message is shown; otherwise the transaction
+# is committed (and its jobs dispatched). A service's `PermissionError` becomes 403 (see `init_app`). The three
+# helpers below differ only in how they answer.
 
-    An invalid form gives `invalid`; a service's `Refused` rolls back and gives its message. For buttons
-    whose answer is a partial (see `partial_or_see_other`); forms with fields use `act_on` or `form_page`.
-    """
-    if not form.validate_on_submit():
-        return invalid, True
+class _Outcome:
+    __slots__ = ("result", "refused")
+
+    def __init__(self, result=None, refused: Refused | None = None) -> None:
+        self.result, self.refused = result, refused
+
+
+def _carry_out(action: Callable[[], object]) -> _Outcome:
     try:
-        action()
+        result = action()
     except Refused as refused:
         db.session.rollback()
-        return refused.message, True
+        return _Outcome(refused=refused)
     commit()
-    return done, False
+    return _Outcome(result)
 
 
-def act_on(form, action: Callable, *, done: str, back: Callable, page: Callable):
-    """The POST of a form that acts on one record: validate, act, commit, flash `done` and go `back()` (303).
+def _message(done: str | Callable[[object], str], result) -> str:
+    return done(result) if callable(done) else done
 
-    A service's `Refused` goes beside its field and the page is shown again (`page(form)`, 422), or is flashed
-    when it names no field; a service's `PermissionError` becomes 403 (see `init_app`). Nothing is committed
-    unless the action succeeds.
+
+def save_form(form, action: Callable, *, done: str | Callable[[object], str] | None, then: Callable,
+              page: Callable):
+    """The POST of a page whose form the person filled in (add, edit, approve, request...).
+
+    Valid: `action(form)`, commit, flash `done` (or `done(result)`; None when `then` shows its own notice) and
+    answer `then(result)` (a 303, or the changed part for htmx).
+    Invalid or refused: the page again (`page(form)`, 422) with the refusal beside its field or in the error
+    summary, and everything typed kept.
     """
     if form.validate_on_submit():
-        try:
-            action(form)
-        except Refused as refused:
-            db.session.rollback()
-            field = getattr(form, refused.field, None) if refused.field else None
-            if field is None:
-                flash(refused.message, "error")
-                return back()
-            field.errors = [*field.errors, refused.message]
-        else:
-            commit()
-            flash(done, "success")
-            return back()
+        outcome = _carry_out(lambda: action(form))
+        if outcome.refused is None:
+            if done is not None:
+                flash(_message(done, outcome.result), "success")
+            return then(outcome.result)
+        apply_refusal(form, outcome.refused)
     return page(form)
+
+
+def act_on(form, action: Callable, *, done: str | Callable[[object], str], back: Callable, page: Callable):
+    """The POST of a form that acts on one record shown with others (a case's actions, a submission's): valid,
+    `action(form)`, commit, flash `done` and go `back()` (303).
+
+    A refusal naming one of the form's fields goes beside it and the page is shown again (`page(form)`, 422);
+    a refusal of the action as a whole is flashed and the person goes `back()` to the record.
+    """
+    if form.validate_on_submit():
+        outcome = _carry_out(lambda: action(form))
+        if outcome.refused is None:
+            flash(_message(done, outcome.result), "success")
+            return back()
+        field = getattr(form, outcome.refused.field, None) if outcome.refused.field else None
+        if field is None:
+            flash(outcome.refused.message, "error")
+            return back()
+        field.errors = [*field.errors, outcome.refused.message]
+    return page(form)
+
+
+def attempt(form, action: Callable[[], object], *, done: str | Callable[[object], str],
+            invalid: str) -> tuple[str, bool]:
+    """A button answered with a partial (see `partial_or_see_other`) or a flash: the message to show and
+    whether it is an error. An invalid form gives `invalid`; a refusal, its message."""
+    if not form.validate_on_submit():
+        return invalid, True
+    outcome = _carry_out(action)
+    if outcome.refused is not None:
+        return outcome.refused.message, True
+    return _message(done, outcome.result), False
 
 
 def form_page(template: str, form, **context):
@@ -136,15 +174,7 @@ def _error(status: int, title: str, message: str):
 
 
 def init_app(app: Flask) -> None:
-    """Attach login loading, template helpers, error pages and headers."""
-    from portal.auth.services import load_session_user
-
-    login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Sign in to see that page."
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-    login_manager.user_loader(load_session_user)
-
+    """Attach template helpers, error pages and headers."""
     app.jinja_env.filters["london"] = _london
     app.jinja_env.globals["htmx_version"] = "2.0.11"
     app.after_request(_security_headers)

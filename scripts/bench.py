@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 from portal.documents import count_words  # noqa: E402
 from portal.workdays import Nation, add_working_days, deadline  # noqa: E402
 from tests.documents.builders import paragraphs, write_docx  # noqa: E402
+from tests.documents.corpus import corpus_dir  # noqa: E402
 
-CORPUS = next((p for p in (ROOT.parent / "shared" / "corpus" / "docx", Path("/work/shared/corpus/docx"))
-               if p.is_dir()), None)
+CORPUS = corpus_dir() if corpus_dir().is_dir() else None
 
 
 def measure(name: str, work, runs: int = 5) -> None:

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db, login_manager
+from portal.tenancy import belongs_to
 from tenants.models import Centre, CentreStatus
 
 
@@ -22,7 +23,7 @@ def load_centre(endpoint: str | None, values: dict | None) -> None:
     if centre is None:
         abort(404)
     g.centre = centre
-    g.tenant_centre_id = centre.id  # switches on the scoping safety net (tenants.scoping)
+    g.tenant_centre_id = centre.id  # switches on the scoping safety net (portal.tenancy)
 
 
 def add_slug(endpoint: str, values: dict) -> None:
@@ -38,7 +39,7 @@ def require_member():
     """
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.centre_id != g.centre.id:
+    if not belongs_to(current_user, g.centre):
         abort(404)
     return None
 

@@ -60,8 +60,13 @@ class Centre(db.Model):
         return deadline(self.applied_at, APPROVAL_DECISION_WORKING_DAYS, self.nation)
 
     @property
-    def accepts_submissions(self) -> bool:
+    def is_open(self) -> bool:
+        """Approved and neither suspended nor closed: its staff sign in, its workspace takes new work."""
         return self.status is CentreStatus.APPROVED
+
+    @property
+    def accepts_submissions(self) -> bool:
+        return self.is_open
 
     @property
     def is_provisioned(self) -> bool:

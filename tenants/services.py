@@ -13,11 +13,11 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import link_to, queue_email
 from portal.rules import Refused
+from portal.tenancy import ALL_CENTRES, for_centre
 from portal.workdays import to_london
 from tenants.models import Centre, CentreStatus
 from tenants.policy.models import PolicyTemplate
 from tenants.policy.services import create_draft_policy
-from tenants.scoping import ALL_CENTRES
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 RESERVED_SLUGS = {"admin", "static", "new", "api"}
@@ -113,7 +113,8 @@ def decline_application(centre: Centre, *, reason: str, by: User) -> None:
 
 
 def _end_staff_sessions(centre: Centre) -> None:
-    statement = select(User).where(User.centre_id == centre.id).execution_options(**{ALL_CENTRES: True})
+    # Suspension is decided on an awarding-body page; the centre is named explicitly.
+    statement = for_centre(User, centre).execution_options(**{ALL_CENTRES: True})
     for user in db.session.execute(statement).scalars():
         user.session_token = new_session_token()
 

@@ -482,7 +482,7 @@ def test_an_email_job_that_runs_twice_sends_once(app, mailbox):
 
 @pytest.mark.parametrize("with_work", [True, False], ids=["after-a-write", "first-thing"])
 def test_a_rolled_back_transaction_starts_no_job(app, with_work):
-    from jobs import after_commit
+    from portal.background import after_commit
 
     calls = []
     db.session.commit()
@@ -499,7 +499,7 @@ def test_a_rolled_back_transaction_starts_no_job(app, with_work):
 
 
 def test_a_committed_transaction_runs_its_job_once(app):
-    from jobs import after_commit
+    from portal.background import after_commit
 
     calls = []
     db.session.add(AuditEvent(action="probe"))
@@ -513,7 +513,7 @@ def test_a_committed_transaction_runs_its_job_once(app):
 
 
 def test_a_failing_inline_job_is_logged_not_raised(app, caplog):
-    from jobs import after_commit
+    from portal.background import after_commit
 
     def explode():
         raise RuntimeError("boom")

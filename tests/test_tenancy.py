@@ -20,6 +20,7 @@ from portal.auth.models import AccountStatus, User
 from portal.config import TestConfig
 from portal.db import commit
 from portal.extensions import db
+from portal.tenancy import ALL_CENTRES, CrossCentreWrite, get_or_404, scoped_select
 from portal.workdays import Nation
 from tenants import services as centres
 from tenants.complaints.intake import ComplaintDetails, submit_complaint
@@ -27,7 +28,6 @@ from tenants.complaints.models import Category
 from tenants.learners.models import Learner
 from tenants.models import Centre, CentreStatus
 from tenants.policy import services as policy
-from tenants.scoping import ALL_CENTRES, CrossCentreWrite, get_or_404, scoped_select
 from tests.conftest import Auth, _serial, quality_contact_of
 
 TENANT_PREFIX = "/c/<slug>"
@@ -521,7 +521,7 @@ def test_suspended_and_closed_centres_keep_a_public_page_saying_so(centre, clien
     assert staff_page.status_code == 302 and urlsplit(staff_page.headers["Location"]).path == "/sign-in"
 
 
-# --- the scoping safety net (tenants/scoping.py) ---------------------------------------------------------
+# --- the scoping safety net (portal/tenancy.py) ---------------------------------------------------------
 
 @contextlib.contextmanager
 def serving(app, centre: Centre):

@@ -1,6 +1,6 @@
 """The awarding body's assessment pages (/admin/assessment, SPEC §6.3): the quality-check, marking and release
 queues, one submission with the actions of its stage, its files, and conflicts of interest. Thin routes: the
-rules are in tenants/submissions/assessment.py.
+rules are in portal/admin/assessment_services.py.
 """
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from sqlalchemy import select
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from portal.admin import assessment_services as assessment
+from portal.admin.assessment_queue import (
+    PAGE_SIZE,
+    QUEUES,
+    QueueFilters,
+    assessment_queue,
+    submission_clocks,
+)
 from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role, User
 from portal.auth.services import awarding_body_staff_with
@@ -26,14 +34,7 @@ from portal.web import act_on, render, requires_role, see_other
 from tenants.learners.models import Learner
 from tenants.learners.services import find_learner
 from tenants.models import Centre
-from tenants.submissions import assessment, storage
-from tenants.submissions.assessment_queue import (
-    PAGE_SIZE,
-    QUEUES,
-    QueueFilters,
-    assessment_queue,
-    submission_clocks,
-)
+from tenants.submissions import storage
 from tenants.submissions.models import ConflictOfInterest, Result, Submission, SubmissionFile, SubmissionStatus
 
 bp = Blueprint("admin_assessment", __name__)

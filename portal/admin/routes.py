@@ -1,19 +1,17 @@
 """The awarding body's area: centre applications, centres, staff on a centre's behalf, outbox, audit."""
 from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
+from portal.admin import queries
 from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm
-from portal.audit import AuditEvent
-from portal.auth.models import AccountStatus, Role, User
+from portal.auth.models import AccountStatus, Role
 from portal.catalogue import services as catalogue
 from portal.catalogue.forms import CentreUnitsForm
-from portal.db import commit, utcnow
+from portal.db import utcnow
 from portal.extensions import db
-from portal.forms import ReasonForm, apply_refusal, choices
+from portal.forms import ReasonForm, choices
 from portal.mail import OutboundEmail
-from portal.rules import Refused
-from portal.web import form_page, render, requires_role, see_other
+from portal.web import attempt, form_page, render, requires_role, save_form, see_other
 from tenants import services as centres
 from tenants.models import Centre, CentreStatus
 from tenants.staff import services as staff
@@ -21,7 +19,6 @@ from tenants.staff.forms import StaffRequestForm
 
 bp = Blueprint("admin", __name__)
 CENTRE_ROLES = (Role.PLATFORM_ADMIN, Role.QUALITY)
-PAGE = 100
 
 
 @bp.before_request
@@ -34,8 +31,7 @@ def awarding_body_only():
 
 @bp.get("/")
 def dashboard():
-    counts = dict(db.session.execute(select(Centre.status, func.count()).group_by(Centre.status)).all())
-    return render_template("admin/dashboard.html", counts=counts)
+    return render_template("admin/dashboard.html", counts=queries.centres_by_status())
 
 
 def _application_or_404(centre_id: int) -> Centre:
@@ -57,9 +53,8 @@ def applications():
     status = request.args.get("status", CentreStatus.APPLIED.value)
     if status not in {s.value for s in CentreStatus}:
         abort(404)
-    rows = db.session.execute(select(Centre).where(Centre.status == status).order_by(Centre.applied_at)
-                              .limit(PAGE)).scalars().all()
-    return render("admin/applications.html", "admin/_applications_table.html", applications=rows,
+    return render("admin/applications.html", "admin/_applications_table.html",
+                  applications=queries.applications(status),
                   status=status, statuses=list(CentreStatus), now=utcnow())
 
 
@@ -70,20 +65,15 @@ def application(centre_id: int):
     form = ApproveCentreForm(data=None if request.method == "POST" else {
         "slug": centres.suggest_slug(centre.name), "centre_number": centres.suggest_centre_number(),
         "quality_contact_name": centre.contact_name, "quality_contact_email": centre.contact_email})
-    if form.validate_on_submit():
-        try:
-            centres.approve_application(centre, slug=form.slug.data, centre_number=form.centre_number.data,
-                                        quality_contact_name=form.quality_contact_name.data,
-                                        quality_contact_email=form.quality_contact_email.data, by=current_user)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash(f"{centre.name} is approved. Its Quality contact has been emailed a link to set a password.",
-                  "success")
-            return see_other("admin.centre", centre_id=centre.id)
-    return form_page("admin/application.html", form, centre=centre, decline_form=ReasonForm(prefix="decline"),
-                     now=utcnow())
+    return save_form(
+        form, lambda form: centres.approve_application(
+            centre, slug=form.slug.data, centre_number=form.centre_number.data,
+            quality_contact_name=form.quality_contact_name.data,
+            quality_contact_email=form.quality_contact_email.data, by=current_user),
+        done=f"{centre.name} is approved. Its Quality contact has been emailed a link to set a password.",
+        then=lambda _: see_other("admin.centre", centre_id=centre.id),
+        page=lambda form: form_page("admin/application.html", form, centre=centre,
+                                    decline_form=ReasonForm(prefix="decline"), now=utcnow()))
 
 
 @bp.post("/applications/<int:centre_id>/decline")
@@ -91,26 +81,18 @@ def application(centre_id: int):
 def decline_application(centre_id: int):
     centre = _application_or_404(centre_id)
     form = ReasonForm(prefix="decline")
-    if form.validate_on_submit():
-        try:
-            centres.decline_application(centre, reason=form.reason.data, by=current_user)
-        except Refused as refused:
-            flash(refused.message, "error")
-        else:
-            commit()
-            flash(f"Declined the application from {centre.name}; the applicant has been told.", "success")
-            return see_other("admin.applications")
-    else:
-        flash("Give a reason to decline the application.", "error")
-    return see_other("admin.application", centre_id=centre.id)
+    message, error = attempt(form, lambda: centres.decline_application(centre, reason=form.reason.data,
+                                                                       by=current_user),
+                             done=f"Declined the application from {centre.name}; the applicant has been told.",
+                             invalid="Give a reason to decline the application.")
+    flash(message, "error" if error else "success")
+    return see_other("admin.application", centre_id=centre.id) if error else see_other("admin.applications")
 
 
 @bp.get("/centres")
 @requires_role(*CENTRE_ROLES)
 def centre_list():
-    rows = db.session.execute(select(Centre).where(Centre.status.in_(
-        (CentreStatus.APPROVED, CentreStatus.SUSPENDED, CentreStatus.CLOSED))).order_by(Centre.name)).scalars().all()
-    return render_template("admin/centres.html", centres=rows)
+    return render_template("admin/centres.html", centres=queries.provisioned_centres())
 
 
 def _centre_page(centre: Centre, **forms):
@@ -138,18 +120,13 @@ def centre(centre_id: int):
 def request_staff(centre_id: int):
     """Awarding-body staff ask for an account on the centre's behalf; the Quality contact still decides."""
     centre = _centre_or_404(centre_id)
-    form = StaffRequestForm(prefix="staff")
-    if form.validate_on_submit():
-        try:
-            user = staff.request_staff_account(centre, name=form.name.data, email=form.email.data,
-                                               job_title=form.job_title.data or "", requested_by=current_user)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash(f"Requested an account for {user.name}; the centre's Quality contact decides.", "success")
-            return see_other("admin.centre", centre_id=centre.id)
-    return _centre_page(centre, request_form=form)
+    return save_form(
+        StaffRequestForm(prefix="staff"),
+        lambda form: staff.request_staff_account(centre, name=form.name.data, email=form.email.data,
+                                                 job_title=form.job_title.data or "", requested_by=current_user),
+        done=lambda user: f"Requested an account for {user.name}; the centre's Quality contact decides.",
+        then=lambda _: see_other("admin.centre", centre_id=centre.id),
+        page=lambda form: _centre_page(centre, request_form=form))
 
 
 @bp.post("/centres/<int:centre_id>/quality-contact")
@@ -159,40 +136,30 @@ def appoint_quality_contact(centre_id: int):
     form = AppointQualityContactForm()
     members = {u.id: u for u in staff.staff_of(centre)}
     form.user_id.choices = choices((uid, u.name) for uid, u in members.items())
-    if form.validate_on_submit():
-        try:
-            staff.appoint_quality_contact(centre, members[form.user_id.data], by=current_user)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash(f"{members[form.user_id.data].name} is now the Quality contact.", "success")
-            return see_other("admin.centre", centre_id=centre.id)
-    return _centre_page(centre, appoint_form=form)
+    return save_form(form, lambda form: staff.appoint_quality_contact(centre, members[form.user_id.data],
+                                                                      by=current_user),
+                     done=lambda _: f"{members[form.user_id.data].name} is now the Quality contact.",
+                     then=lambda _: see_other("admin.centre", centre_id=centre.id),
+                     page=lambda form: _centre_page(centre, appoint_form=form))
 
 
 @bp.post("/centres/<int:centre_id>/status/<any(suspended, approved, closed):new_status>")
 @requires_role(Role.PLATFORM_ADMIN)
 def change_status(centre_id: int, new_status: str):
     centre = _centre_or_404(centre_id)
-    form = ReasonForm(prefix="status")
-    if form.validate_on_submit():
-        try:
-            centres.change_status(centre, CentreStatus(new_status), reason=form.reason.data, by=current_user)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash(f"{centre.name} is now {centre.status.label.lower()}.", "success")
-            return see_other("admin.centre", centre_id=centre.id)
-    return _centre_page(centre, status_form=form)
+    return save_form(
+        ReasonForm(prefix="status"),
+        lambda form: centres.change_status(centre, CentreStatus(new_status), reason=form.reason.data,
+                                           by=current_user),
+        done=lambda _: f"{centre.name} is now {centre.status.label.lower()}.",
+        then=lambda _: see_other("admin.centre", centre_id=centre.id),
+        page=lambda form: _centre_page(centre, status_form=form))
 
 
 @bp.get("/outbox")
 @requires_role(Role.PLATFORM_ADMIN)
 def outbox():
-    messages = db.session.execute(select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(PAGE)).scalars()
-    return render_template("admin/outbox.html", messages=list(messages))
+    return render_template("admin/outbox.html", messages=queries.recent_email())
 
 
 @bp.get("/outbox/<int:email_id>")
@@ -204,13 +171,10 @@ def outbox_message(email_id: int):
 @bp.get("/audit")
 @requires_role(Role.PLATFORM_ADMIN)
 def audit_log():
-    events = db.session.execute(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                .limit(PAGE)).scalars().all()
-    return render_template("admin/audit.html", events=events)
+    return render_template("admin/audit.html", events=queries.recent_audit_events())
 
 
 @bp.get("/people")
 @requires_role(Role.PLATFORM_ADMIN)
 def people():
-    rows = db.session.execute(select(User).where(User.centre_id.is_(None)).order_by(User.name)).scalars().all()
-    return render_template("admin/people.html", people=rows, roles=list(Role))
+    return render_template("admin/people.html", people=queries.awarding_body_people(), roles=list(Role))

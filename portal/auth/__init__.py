@@ -1,0 +1,14 @@
+"""Accounts, roles, sign-in and set-password links."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Load the signed-in user from the session and send the signed-out to the sign-in page."""
+    from portal.auth.services import load_session_user
+    from portal.extensions import login_manager
+
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)

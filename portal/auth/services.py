@@ -14,9 +14,8 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import link_to, queue_email
 from portal.rules import Refused
+from portal.tenancy import ALL_CENTRES, of_awarding_body
 from portal.tokens import new_token, token_hash
-from tenants.models import CentreStatus
-from tenants.scoping import ALL_CENTRES
 
 
 def normalise_email(email: str) -> str:
@@ -25,6 +24,7 @@ def normalise_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     """The account with this email, whichever centre it belongs to (sign-in is not tenant-scoped)."""
+    # Sign-in comes before any centre: an email is unique across the portal.
     statement = select(User).where(User.email == normalise_email(email)).execution_options(**{ALL_CENTRES: True})
     return db.session.execute(statement).scalar_one_or_none()
 
@@ -34,6 +34,7 @@ def load_session_user(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
+    # The signed-in person is loaded before their centre is known (and may be awarding-body staff).
     statement = select(User).where(User.id == int(user_id)).execution_options(**{ALL_CENTRES: True})
     user = db.session.execute(statement).scalar_one_or_none()
     if user is None or not secrets.compare_digest(user.session_token, token) or not may_sign_in(user):
@@ -45,7 +46,7 @@ def may_sign_in(user: User) -> bool:
     """Only active accounts with a password, at an approved centre (or at the awarding body), sign in."""
     if user.status is not AccountStatus.ACTIVE or not user.password_hash:
         return False
-    return user.centre is None or user.centre.status is CentreStatus.APPROVED
+    return user.centre is None or user.centre.is_open
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -127,6 +128,6 @@ def awarding_body_staff_with(role) -> list[User]:
     from portal.auth.models import RoleGrant
 
     statement = (select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-                 .where(User.centre_id.is_(None), User.status == AccountStatus.ACTIVE, RoleGrant.role == role)
+                 .where(of_awarding_body(User), User.status == AccountStatus.ACTIVE, RoleGrant.role == role)
                  .order_by(User.id))
     return list(db.session.execute(statement).scalars())

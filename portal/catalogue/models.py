@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import enum_column
 from portal.extensions import db
-from tenants.scoping import CentreOwned
+from portal.tenancy import CentreOwned
 
 
 class Pathway(enum.StrEnum):

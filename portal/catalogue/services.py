@@ -15,8 +15,7 @@ from portal.auth.models import User
 from portal.catalogue.models import CentreUnit, LimitRule, Pathway, Unit
 from portal.extensions import db
 from portal.rules import Refused
-from tenants.models import Centre
-from tenants.scoping import ALL_CENTRES
+from portal.tenancy import ALL_CENTRES, Tenant, for_centre, in_centre
 
 CODE_PATTERN = re.compile(r"^\d{3,6}-\d{2,4}$")  # e.g. 8600-301: the qualification number, a dash, the unit
 LEVELS = range(2, 8)  # RQF levels 2 to 7
@@ -123,11 +122,13 @@ def set_unit_active(unit: Unit, active: bool, *, by: User) -> None:
 
 
 def is_used(unit: Unit) -> bool:
-    """Whether any centre is approved for the unit or any submission names it."""
-    from tenants.submissions.models import Submission
+    """Whether any row refers to the unit: a centre's approval, a submission, whatever a later area adds.
 
-    statement = select(or_(select(CentreUnit.id).where(CentreUnit.unit_id == unit.id).exists(),
-                           select(Submission.id).where(Submission.unit_id == unit.id).exists()))
+    Found from the foreign keys, so the catalogue needs to know nothing of the areas built on it."""
+    references = [key.parent for table in db.metadata.sorted_tables for key in table.foreign_keys
+                  if key.column.table is Unit.__table__]
+    statement = select(or_(*(select(column).where(column == unit.id).exists() for column in references)))
+    # Every centre's rows count: a unit is in use if any centre uses it (platform admins only).
     return bool(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalar())
 
 
@@ -137,33 +138,34 @@ def _describe(unit: Unit) -> str:
 
 # --- centres' approvals ----------------------------------------------------------------------------------
 
-def approved_units(centre: Centre) -> list[Unit]:
+def approved_units(centre: Tenant) -> list[Unit]:
     """The active units `centre` is approved for, by code: the only units it can submit."""
     statement = (select(Unit).join(CentreUnit, CentreUnit.unit_id == Unit.id)
-                 .where(CentreUnit.centre_id == centre.id, Unit.active.is_(True)).order_by(Unit.code))
+                 .where(in_centre(CentreUnit, centre), Unit.active.is_(True)).order_by(Unit.code))
     return list(db.session.execute(statement).scalars())
 
 
-def is_approved_for(centre: Centre, unit: Unit) -> bool:
+def is_approved_for(centre: Tenant, unit: Unit) -> bool:
     """Whether `centre` may submit work for `unit` (approved, and the unit is active)."""
     if not unit.active:
         return False
-    statement = select(CentreUnit.id).where(CentreUnit.centre_id == centre.id, CentreUnit.unit_id == unit.id)
+    statement = for_centre(CentreUnit, centre).with_only_columns(CentreUnit.id).where(CentreUnit.unit_id == unit.id)
     return db.session.execute(statement).first() is not None
 
 
-def centre_unit_lists(centre: Centre) -> tuple[list[Unit], list[Unit]]:
+def centre_unit_lists(centre: Tenant) -> tuple[list[Unit], list[Unit]]:
     """(units the centre is approved for — inactive ones included, marked —, active units it could be approved
     for), each by code. Two queries."""
     statement = (select(Unit).join(CentreUnit, CentreUnit.unit_id == Unit.id)
-                 .where(CentreUnit.centre_id == centre.id).order_by(Unit.code))
+                 .where(in_centre(CentreUnit, centre)).order_by(Unit.code))
+    # An awarding-body page about one centre: the condition above scopes it.
     approved = list(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars())
     taken = {unit.id for unit in approved}
     available = [unit for unit in units(active_only=True) if unit.id not in taken]
     return approved, sorted(available, key=lambda unit: unit.code)
 
 
-def approve_units(centre: Centre, unit_ids, *, by: User) -> list[Unit]:
+def approve_units(centre: Tenant, unit_ids, *, by: User) -> list[Unit]:
     """Approve `centre` for these active units (those already approved are left as they are)."""
     wanted = set(unit_ids)
     if not wanted:
@@ -174,8 +176,8 @@ def approve_units(centre: Centre, unit_ids, *, by: User) -> list[Unit]:
     inactive = [unit.code for unit in found if not unit.active]
     if inactive:
         raise Refused(f"Unit {', '.join(inactive)} is inactive: a centre cannot be approved for it.")
-    already = set(db.session.execute(
-        select(CentreUnit.unit_id).where(CentreUnit.centre_id == centre.id, CentreUnit.unit_id.in_(wanted))
+    already = set(db.session.execute(  # awarding-body staff approve units for one centre, scoped explicitly
+        for_centre(CentreUnit, centre).with_only_columns(CentreUnit.unit_id).where(CentreUnit.unit_id.in_(wanted))
         .execution_options(**{ALL_CENTRES: True})).scalars())
     added = [unit for unit in found if unit.id not in already]
     db.session.add_all(CentreUnit(centre_id=centre.id, unit_id=unit.id) for unit in added)
@@ -185,13 +187,13 @@ def approve_units(centre: Centre, unit_ids, *, by: User) -> list[Unit]:
     return added
 
 
-def withdraw_units(centre: Centre, unit_ids, *, by: User) -> list[Unit]:
+def withdraw_units(centre: Tenant, unit_ids, *, by: User) -> list[Unit]:
     """Withdraw `centre`'s approval for these units: no new submissions; work already submitted carries on."""
     wanted = set(unit_ids)
     if not wanted:
         return []
-    rows = list(db.session.execute(
-        select(CentreUnit).where(CentreUnit.centre_id == centre.id, CentreUnit.unit_id.in_(wanted))
+    rows = list(db.session.execute(  # awarding-body staff withdraw one centre's units, scoped explicitly
+        for_centre(CentreUnit, centre).where(CentreUnit.unit_id.in_(wanted))
         .execution_options(**{ALL_CENTRES: True})).scalars())
     if len(rows) != len(wanted):
         raise Refused("One of the units chosen is not approved for this centre: reload the page and try again.")

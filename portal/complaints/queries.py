@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, contains_eager, raiseload
 
 from portal.clocks import Clock, clock_state, due_soon_limit
 from portal.extensions import db
+from portal.tenancy import in_centre, of_awarding_body
 from portal.workdays import Nation
 from tenants.complaints.models import Complaint, ComplaintStage, Kind, Route, Status
 from tenants.complaints.stages import nation_of
@@ -62,7 +63,7 @@ def awarding_body_queue(filters: QueueFilters, *, user_id: int, now: datetime):
               .correlate(Complaint).scalar_subquery())
     statement = (select(Complaint, stage)
                  .join(stage, and_(stage.complaint_id == Complaint.id, stage.position == latest))
-                 .outerjoin(Centre, Centre.id == Complaint.centre_id)
+                 .outerjoin(Centre, in_centre(Complaint, Centre))
                  .where(at_awarding_body()))
     statement = _filtered(statement, stage, filters, user_id=user_id, now=now)
     total = db.session.execute(statement.with_only_columns(func.count(Complaint.id)).order_by(None)).scalar_one()
@@ -113,7 +114,7 @@ def _missed(stage, passed):
 def _by_nation(now: datetime, condition):
     """`condition(limit)` with the due-soon limit of each case's own calendar (England with no centre)."""
     parts = [and_(Centre.nation == nation, condition(due_soon_limit(now, nation))) for nation in Nation]
-    parts.append(and_(Complaint.centre_id.is_(None), condition(due_soon_limit(now, Nation.ENGLAND))))
+    parts.append(and_(of_awarding_body(Complaint), condition(due_soon_limit(now, Nation.ENGLAND))))
     return or_(*parts)
 
 

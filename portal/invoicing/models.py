@@ -1,4 +1,4 @@
-"""Invoicing records: the fee schedule, invoices and their lines, and the job runs that made them.
+"""Invoicing records: invoices and their lines, and the job runs that made them.
 
 Exactly-once lives here, in constraints: one invoice per (centre, week), one line per (submission, kind) ever,
 invoice numbers unique (and gap-free: taken from `portal.counters` in the invoice's own transaction).
@@ -8,29 +8,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, enum_column, utcnow
 from portal.extensions import db
-from tenants.scoping import CentreOwned
-
-
-class FeeSchedule(db.Model):
-    """The fees in force from `effective_from` (a London date) until the next schedule starts."""
-
-    __tablename__ = "fee_schedule"
-    __table_args__ = (
-        CheckConstraint("resubmission_fee_pence >= 0", name="fee_not_negative"),
-        CheckConstraint("vat_rate_bp BETWEEN 0 AND 10000", name="vat_rate_range"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    effective_from: Mapped[date] = mapped_column(Date, unique=True)
-    resubmission_fee_pence: Mapped[int] = mapped_column(Integer)
-    vat_rate_bp: Mapped[int] = mapped_column(Integer)  # basis points: 2000 = 20%
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+from portal.tenancy import CentreOwned
 
 
 class LineKind(enum.StrEnum):

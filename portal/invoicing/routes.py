@@ -11,16 +11,18 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role
+from portal.background import after_commit
 from portal.db import commit
 from portal.extensions import db
+from portal.fees import FeeSchedule, fee_schedules
 from portal.invoicing.documents import invoice_docx, invoice_filename
 from portal.invoicing.forms import FeeScheduleForm, RerunForm
-from portal.invoicing.models import FeeSchedule, Invoice, JobRun, RunStatus
+from portal.invoicing.models import Invoice, JobRun, RunStatus
 from portal.invoicing.runs import INVOICING, recent_runs
 from portal.invoicing.services import pounds
+from portal.tenancy import get_or_404, scoped_select
 from portal.web import form_page, requires_role, see_other
 from tenants.context import require_member, require_quality_contact
-from tenants.scoping import get_or_404, scoped_select
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -58,10 +60,6 @@ def download(invoice_id: int):
     return _docx_response(invoice)
 
 
-def _schedules():
-    return db.session.execute(select(FeeSchedule).order_by(FeeSchedule.effective_from.desc())).scalars().all()
-
-
 @admin_bp.route("/fees", methods=["GET", "POST"])
 @requires_role(Role.PLATFORM_ADMIN)
 def fees():
@@ -76,10 +74,10 @@ def fees():
         except IntegrityError:
             db.session.rollback()
             form.effective_from.errors = [*form.effective_from.errors, "A schedule already starts on that date."]
-            return form_page("invoicing/fees.html", form, schedules=_schedules())
+            return form_page("invoicing/fees.html", form, schedules=fee_schedules())
         flash("Fee schedule saved.", "success")
         return see_other("admin_invoicing.fees")
-    return form_page("invoicing/fees.html", form, schedules=_schedules())
+    return form_page("invoicing/fees.html", form, schedules=fee_schedules())
 
 
 @admin_bp.get("/jobs")
@@ -94,9 +92,6 @@ def jobs():
 @requires_role(Role.PLATFORM_ADMIN, Role.FINANCE)
 def rerun(run_id: int):
     """Queue the failed invoicing run again (same date); already-made invoices are skipped, never repeated."""
-    from jobs import after_commit
-    from jobs.invoicing import run_invoicing
-
     run = db.session.get(JobRun, run_id) or abort(404)
     form = RerunForm()
     if not form.validate_on_submit():
@@ -104,7 +99,7 @@ def rerun(run_id: int):
     elif run.kind != INVOICING or run.status is not RunStatus.FAILED:
         flash("Only a failed invoicing run can be re-run.", "error")
     else:
-        after_commit(run_invoicing, run.args.get("as_of"), run.id)
+        after_commit("run_invoicing", run.args.get("as_of"), run.id)
         commit()
         flash(f"Invoicing run {run.id} queued again.", "success")
     return see_other("admin_invoicing.jobs")

@@ -38,10 +38,11 @@ from portal.auth.models import AccountStatus, Role, RoleGrant, User
 from portal.counters import next_number
 from portal.db import commit, utcnow
 from portal.extensions import db
-from portal.invoicing.models import FeeSchedule, Invoice, InvoiceLine, LineKind
+from portal.fees import fee_schedule_on, vat_on
+from portal.invoicing.models import Invoice, InvoiceLine, LineKind
 from portal.invoicing.weeks import invoice_date, last_due_week, week_bounds, week_of
+from portal.tenancy import ALL_CENTRES, for_centre, in_centre, of_awarding_body
 from portal.workdays import london_date
-from tenants.scoping import ALL_CENTRES
 from tenants.submissions.models import Submission
 
 log = logging.getLogger(__name__)
@@ -49,10 +50,6 @@ log = logging.getLogger(__name__)
 INVOICE_SERIES = "invoice"
 ATTEMPTS = 3  # a centre-week that meets a concurrent run (lock timeout, unique violation) is tried again
 PAYMENT_TERMS_DAYS = 30
-
-
-class NoFeeSchedule(LookupError):
-    """No fee schedule was in force on a billable item's date."""
 
 
 # --- what is billable ------------------------------------------------------------------------------------
@@ -96,9 +93,9 @@ def billable_items(before: datetime, *, since: datetime | None = None,
         resubmissions = resubmissions.where(Submission.uploaded_at >= since)
         excess = excess.where(Submission.excess_fee_accepted_at >= since)
     if centre_id is not None:
-        resubmissions = resubmissions.where(Submission.centre_id == centre_id)
-        excess = excess.where(Submission.centre_id == centre_id)
-    options = {ALL_CENTRES: True}
+        resubmissions = resubmissions.where(in_centre(Submission, centre_id))
+        excess = excess.where(in_centre(Submission, centre_id))
+    options = {ALL_CENTRES: True}  # invoicing is the awarding body's, across centres (or one, scoped above)
     items = [BillableItem(LineKind.RESUBMISSION, s, s.uploaded_at, 1)
              for s in db.session.execute(resubmissions.execution_options(**options)).unique().scalars()]
     items += [BillableItem(LineKind.EXCESS_LENGTH, s, s.excess_fee_accepted_at, s.excess_fees)
@@ -107,21 +104,6 @@ def billable_items(before: datetime, *, since: datetime | None = None,
 
 
 # --- money -----------------------------------------------------------------------------------------------
-
-def fee_schedule_on(day: date) -> FeeSchedule:
-    """The fee schedule in force on `day`."""
-    statement = (select(FeeSchedule).where(FeeSchedule.effective_from <= day)
-                 .order_by(FeeSchedule.effective_from.desc()).limit(1))
-    schedule = db.session.execute(statement).scalar_one_or_none()
-    if schedule is None:
-        raise NoFeeSchedule(f"no fee schedule in force on {day.isoformat()}")
-    return schedule
-
-
-def vat_on(subtotal_pence: int, vat_rate_bp: int) -> int:
-    """VAT in pence on a non-negative subtotal, rounded half up (basis points: 2000 = 20%)."""
-    return (subtotal_pence * vat_rate_bp + 5_000) // 10_000
-
 
 def make_lines(centre_id: int, items: Iterable[BillableItem]) -> list[InvoiceLine]:
     """Priced invoice lines for `items` (each at the fee in force on its London date)."""
@@ -155,8 +137,8 @@ def invoice_centre_week(centre_id: int, week_start: date, *, job_run_id: int | N
 
 def _invoice_centre_week(centre_id: int, week_start: date, job_run_id: int | None) -> Invoice | None:
     number = next_number(INVOICE_SERIES)  # first: the counter's row lock queues concurrent invoicing here
-    done = db.session.execute(select(Invoice.id).where(Invoice.centre_id == centre_id,
-                                                       Invoice.week_start == week_start)).first()
+    done = db.session.execute(for_centre(Invoice, centre_id).with_only_columns(Invoice.id)
+                               .where(Invoice.week_start == week_start)).first()
     start, end = week_bounds(week_start)
     items = [] if done else billable_items(end, since=start, centre_id=centre_id)
     if not items:
@@ -239,5 +221,6 @@ def finance_recipients() -> list[str]:
     """Emails of active awarding-body finance staff."""
     statement = (select(User.email).join(RoleGrant, RoleGrant.user_id == User.id)
                  .where(RoleGrant.role == Role.FINANCE, User.status == AccountStatus.ACTIVE,
-                        User.centre_id.is_(None)).order_by(User.email).distinct())
+                        of_awarding_body(User)).order_by(User.email).distinct())
+    # Finance staff are the awarding body's (no centre), whoever's invoice is being sent.
     return list(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars())

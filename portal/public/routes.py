@@ -39,7 +39,7 @@ def healthz():
     """Database and Redis status as JSON: 200 when all is well, 503 when one is down."""
     checks = {"database": _check(lambda: db.session.execute(text("SELECT 1")))}
     if current_app.config.get("REDIS_URL"):
-        from jobs import redis_connection
+        from portal.background import redis_connection
 
         checks["redis"] = _check(lambda: redis_connection().ping())
     else:

@@ -6,13 +6,13 @@ from flask_login import current_user
 
 from portal.db import utcnow
 from portal.forms import ConfirmForm, choices
+from portal.tenancy import get_or_404
 from portal.web import act_on, render, see_other
 from tenants.complaints import handling
 from tenants.complaints.forms import AssignForm, CloseStageForm, ExtendForm, QueueFilterForm, UpdateForm
 from tenants.complaints.models import Audience, Complaint, Level, Route
 from tenants.complaints.queries import PAGE_SIZE, QueueFilters, centre_queue, clock_state, history
 from tenants.context import require_member
-from tenants.scoping import get_or_404
 from tenants.staff.services import staff_of
 
 bp = Blueprint("cases", __name__)

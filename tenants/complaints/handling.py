@@ -9,6 +9,7 @@ from portal import audit
 from portal.auth.models import AccountStatus, User
 from portal.db import utcnow
 from portal.rules import Refused
+from portal.tenancy import belongs_to
 from portal.workdays import LONDON, to_london
 from tenants.complaints.intake import add_update
 from tenants.complaints.models import Audience, Complaint, ComplaintStage, Level, Status
@@ -29,7 +30,7 @@ LONDON_DATE = "%A %-d %B %Y"
 def may_handle(user: User, complaint: Complaint, stage: ComplaintStage) -> bool:
     """Centre stages: the centre's staff. Awarding-body stages: awarding-body staff with the stage's role."""
     if stage.level is Level.CENTRE:
-        return user.centre_id is not None and user.centre_id == complaint.centre_id
+        return belongs_to(user, complaint.centre_id)
     return stage.role is not None and user.has_role(stage.role)
 
 

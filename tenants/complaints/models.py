@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import Role
 from portal.db import UTCDateTime, enum_column, utcnow
 from portal.extensions import db
-from tenants.scoping import CentreOwnedOptional
+from portal.tenancy import CentreOwnedOptional
 
 
 class Route(enum.StrEnum):

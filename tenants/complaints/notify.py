@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.mail import queue_email
+from portal.tenancy import ALL_CENTRES
 from tenants.complaints.models import Complaint, ComplaintNotice
-from tenants.scoping import ALL_CENTRES
 
 
 def notify_once(complaint: Complaint, event: str, recipient: str, subject: str, body: str) -> bool:
@@ -14,6 +14,7 @@ def notify_once(complaint: Complaint, event: str, recipient: str, subject: str, 
     existing = db.session.execute(
         select(ComplaintNotice.id).where(ComplaintNotice.complaint_id == complaint.id,
                                          ComplaintNotice.event == event, ComplaintNotice.recipient == recipient)
+        # Notices of a case at the awarding body's stages are read outside the centre's pages too.
         .execution_options(**{ALL_CENTRES: True})).first()
     if existing:
         return False

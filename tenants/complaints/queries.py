@@ -9,9 +9,9 @@ from sqlalchemy.orm import aliased
 
 from portal import clocks
 from portal.extensions import db
+from portal.tenancy import scoped_select
 from portal.workdays import Nation
 from tenants.complaints.models import Audience, Complaint, ComplaintStage, ComplaintUpdate, Route, Status
-from tenants.scoping import scoped_select
 
 PAGE_SIZE = 50
 

@@ -3,7 +3,7 @@
 The choices, stated once (the report page repeats the formulas in plain words):
 
 * **Scope.** A centre's report counts its own learner-route complaints (kind `complaint`), read through
-  `tenants.scoping.scoped_select`, so it only ever runs inside the centre's pages. Reports that are not
+  `portal.tenancy.scoped_select`, so it only ever runs inside the centre's pages. Reports that are not
   complaints (malpractice, result disputes) are counted apart as "routed elsewhere". The awarding body's
   report counts every centre's learner-route complaints and the direct route (from centres and the public),
   optionally for the centres of one nation (a direct complaint with no centre belongs to no nation).
@@ -39,6 +39,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
+from portal.tenancy import in_any_centre, in_centre, scoped_select
 from portal.workdays import Nation, to_london
 from tenants.complaints.models import (
     Category,
@@ -53,7 +54,6 @@ from tenants.complaints.models import (
 )
 from tenants.complaints.report_period import Month, Period
 from tenants.models import Centre
-from tenants.scoping import scoped_select
 
 OPEN_STATUSES = (Status.OPEN, Status.AWAITING_LEARNER)
 EXHAUSTED_LABELS = {Exhausted.FINAL_STAGE_CLOSED: "Centre's final stage closed",
@@ -85,8 +85,8 @@ class Scope:
         else:
             statement = select(*columns)
             if self.nation is not None:
-                statement = statement.where(Complaint.centre_id.in_(
-                    select(Centre.id).where(Centre.nation == self.nation)))
+                statement = statement.where(
+                    in_any_centre(Complaint, select(Centre.id).where(Centre.nation == self.nation)))
         return statement.select_from(Complaint)
 
     def stages(self, *columns) -> Select:
@@ -390,7 +390,7 @@ def case_rows(scope: Scope, period: Period) -> list[tuple[str, ...]]:
     """The complaints the report counts, one row each (CSV_HEADER), oldest first: one query."""
     statement = (_cases(scope, period, Complaint.reference, Complaint.received_at, Complaint.subject,
                         Complaint.status, Complaint.exhausted_reason, Centre.name.label("centre_name"))
-                 .outerjoin(Centre, Centre.id == Complaint.centre_id)
+                 .outerjoin(Centre, in_centre(Complaint, Centre))
                  .order_by(Complaint.received_at, Complaint.id))
     rows = []
     for row in db.session.execute(statement):

@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 
 from portal import audit
 from portal.extensions import db
+from portal.tenancy import ALL_CENTRES
 from tenants.complaints.models import Complaint, ComplaintNotice, ComplaintStage, ComplaintUpdate, TrackingLink
-from tenants.scoping import ALL_CENTRES
 
 
 def retention_cutoff(now: datetime) -> datetime:
@@ -30,6 +30,7 @@ def expired_cases(now: datetime) -> list[tuple[int, str, int | None]]:
     """(id, reference, centre_id) of every case past the retention period."""
     statement = (select(Complaint.id, Complaint.reference, Complaint.centre_id)
                  .where(Complaint.closed_at.is_not(None), Complaint.closed_at < retention_cutoff(now))
+                 # Retention is a system job over every centre's closed cases.
                  .execution_options(**{ALL_CENTRES: True}))
     return [tuple(row) for row in db.session.execute(statement)]
 

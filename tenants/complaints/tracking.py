@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import link_to
+from portal.tenancy import ALL_CENTRES
 from portal.tokens import new_token, token_hash
 from tenants.complaints.models import Complaint, Route, TrackingLink
 from tenants.complaints.notify import notify_once
-from tenants.scoping import ALL_CENTRES
 
 
 def issue_link(complaint: Complaint, *, revoke_earlier: bool = False) -> str:
@@ -47,6 +47,7 @@ def tracking_url(complaint: Complaint, token: str) -> str:
 
 def find_case(token: str, centre_id: int | None) -> Complaint | None:
     """The case a live link opens — only on the pages of the case's own centre (None: the awarding body's)."""
+    # The link is found by its hash alone; the centre is checked below, so another centre's link is a 404.
     link = db.session.execute(select(TrackingLink).where(TrackingLink.token_hash == token_hash(token))
                               .execution_options(**{ALL_CENTRES: True})).scalar_one_or_none()
     if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
@@ -70,6 +71,7 @@ def resend_link(complaint: Complaint) -> None:
 def find_for_resend(reference: str, email: str, centre_id: int | None) -> Complaint | None:
     """The case with this reference and complainant email at this centre, if any (exact, case-insensitive)."""
     statement = select(Complaint).where(Complaint.reference == reference.strip().upper())
+    # References are unique portal-wide; the centre and the email are checked below.
     complaint = db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalar_one_or_none()
     if complaint is None or home_centre_id(complaint) != centre_id \
             or complaint.complainant_email.lower() != email.strip().lower():

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import enum_column
 from portal.extensions import db
-from tenants.scoping import CentreOwned
+from portal.tenancy import CentreOwned
 
 
 class LearnerStatus(enum.StrEnum):

@@ -1,17 +1,13 @@
 """Learners registered at the centre (any member of its staff): list and search, register, edit, status."""
-from flask import Blueprint, flash, g, request
+from flask import Blueprint, g, request
 from flask_login import current_user
 
-from portal.db import commit
-from portal.extensions import db
-from portal.forms import apply_refusal
-from portal.rules import Refused
-from portal.web import form_page, partial_or_see_other, render, see_other
+from portal.tenancy import get_or_404
+from portal.web import attempt, form_page, partial_or_see_other, render, save_form, see_other
 from tenants.context import require_member
 from tenants.learners import services
 from tenants.learners.forms import STATUS_LABELS, LearnerForm, LearnerSearchForm, LearnerStatusForm
 from tenants.learners.models import Learner, LearnerStatus
-from tenants.scoping import get_or_404
 
 bp = Blueprint("learners", __name__)
 bp.before_request(require_member)
@@ -32,36 +28,21 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def add():
-    form = LearnerForm()
-    if form.validate_on_submit():
-        try:
-            learner = services.add_learner(g.centre, form.details(), by=current_user)
-        except Refused as refused:
-            db.session.rollback()
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash(f"Registered {learner.full_name} ({learner.enrolment_number}).", "success")
-            return see_other("centre.learners.index")
-    return form_page("learners/form.html", form, centre=g.centre, learner=None)
+    return save_form(LearnerForm(), lambda form: services.add_learner(g.centre, form.details(), by=current_user),
+                     done=lambda learner: f"Registered {learner.full_name} ({learner.enrolment_number}).",
+                     then=lambda _: see_other("centre.learners.index"),
+                     page=lambda form: form_page("learners/form.html", form, centre=g.centre, learner=None))
 
 
 @bp.route("/<int:learner_id>/edit", methods=["GET", "POST"])
 def edit(learner_id: int):
     learner = get_or_404(Learner, learner_id)
     form = LearnerForm() if request.method == "POST" else LearnerForm.of(learner)
-    if form.validate_on_submit():
-        try:
-            services.update_learner(g.centre, learner, form.details(), by=current_user)
-        except Refused as refused:
-            db.session.rollback()
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash(f"Saved {learner.full_name}'s details.", "success")
-            return see_other("centre.learners.index")
-    return form_page("learners/form.html", form, centre=g.centre, learner=learner, labels=STATUS_LABELS,
-                     status_form=LearnerStatusForm())
+    return save_form(form, lambda form: services.update_learner(g.centre, learner, form.details(), by=current_user),
+                     done=lambda _: f"Saved {learner.full_name}'s details.",
+                     then=lambda _: see_other("centre.learners.index"),
+                     page=lambda form: form_page("learners/form.html", form, centre=g.centre, learner=learner,
+                                                 labels=STATUS_LABELS, status_form=LearnerStatusForm()))
 
 
 @bp.post("/<int:learner_id>/status")
@@ -69,17 +50,9 @@ def set_status(learner_id: int):
     """Completed, or back in progress: answers with the learner's row (htmx) or a redirect."""
     learner = get_or_404(Learner, learner_id)
     form = LearnerStatusForm()
-    message, error = "", False
-    if not form.validate_on_submit():
-        message, error = "Choose the learner's status.", True
-    else:
-        try:
-            services.set_status(g.centre, learner, LearnerStatus(form.status.data), by=current_user)
-        except Refused as refused:
-            db.session.rollback()
-            message, error = refused.message, True
-        else:
-            commit()
-            message = f"{learner.full_name}'s qualification is now {STATUS_LABELS[learner.status].lower()}."
+    message, error = attempt(
+        form, lambda: services.set_status(g.centre, learner, LearnerStatus(form.status.data), by=current_user),
+        done=lambda _: f"{learner.full_name}'s qualification is now {STATUS_LABELS[learner.status].lower()}.",
+        invalid="Choose the learner's status.")
     return partial_or_see_other("learners/_row.html", "centre.learners.index", message=message, error=error,
                                 learner=learner, labels=STATUS_LABELS, status_form=LearnerStatusForm())

@@ -17,9 +17,9 @@ from portal.auth.models import AccountStatus, User
 from portal.auth.services import normalise_email
 from portal.extensions import db
 from portal.rules import Refused
+from portal.tenancy import ALL_CENTRES, belongs_to, for_centre, in_centre
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.models import Centre
-from tenants.scoping import ALL_CENTRES
 
 PAGE_SIZE = 50
 ENR_PATTERN = re.compile(r"^[A-Z0-9]{3,40}$")  # letters and digits: it goes into file names (S.Smith-ABC123(1))
@@ -49,8 +49,8 @@ def normalise_enrolment_number(enrolment_number: str) -> str:
 
 def find_learner(centre: Centre, enrolment_number: str) -> Learner | None:
     """The learner at `centre` with this enrolment number, if there is one (case and spaces ignored)."""
-    statement = select(Learner).where(Learner.centre_id == centre.id,
-                                      Learner.enrolment_number == normalise_enrolment_number(enrolment_number))
+    statement = for_centre(Learner, centre).where(
+        Learner.enrolment_number == normalise_enrolment_number(enrolment_number))
     return db.session.execute(statement).scalar_one_or_none()
 
 
@@ -58,7 +58,7 @@ def search_learners(centre: Centre, query: str = "", *, status: LearnerStatus | 
                     page: int = 1) -> tuple[list[Learner], int]:
     """The centre's learners whose name or ENR contains `query`, by surname; one page and the total (two queries,
     whatever the number of learners)."""
-    statement = select(Learner).where(Learner.centre_id == centre.id)
+    statement = for_centre(Learner, centre)
     words = query.split()
     for word in words:  # "sam smi" finds Sam Smith: every word must match a name or the ENR
         pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -79,8 +79,9 @@ def _refuse_active_staff(centre: Centre, email: str | None) -> None:
     """The mirror of the staff side's rule: an active member of staff cannot be a learner in progress."""
     if not email:
         return
-    statement = (select(User.id).where(User.centre_id == centre.id, func.lower(User.email) == email,
+    statement = (select(User.id).where(in_centre(User, centre), func.lower(User.email) == email,
                                        User.status == AccountStatus.ACTIVE)
+                 # Accounts are loaded unfiltered by the safety net; the condition above scopes them.
                  .execution_options(**{ALL_CENTRES: True}))
     if db.session.execute(statement).first():
         raise Refused("This email address belongs to an active staff account at this centre. A member of staff "
@@ -126,7 +127,7 @@ def add_learner(centre: Centre, details: LearnerDetails, *, by: User) -> Learner
 
 def update_learner(centre: Centre, learner: Learner, details: LearnerDetails, *, by: User) -> None:
     """Change a learner's details (ENR uniqueness and the staff rule as when registering)."""
-    if learner.centre_id != centre.id:
+    if not belongs_to(learner, centre):
         raise LookupError(learner.id)
     details = details.normalised()
     _validate(centre, details, learner)
@@ -144,7 +145,7 @@ def update_learner(centre: Centre, learner: Learner, details: LearnerDetails, *,
 
 def set_status(centre: Centre, learner: Learner, status: LearnerStatus, *, by: User) -> None:
     """Mark the qualification completed, or back in progress (refused if the learner is now active staff)."""
-    if learner.centre_id != centre.id:
+    if not belongs_to(learner, centre):
         raise LookupError(learner.id)
     if learner.status is status:
         word = "completed" if status is LearnerStatus.COMPLETED else "in progress"

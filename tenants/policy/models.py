@@ -9,8 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, enum_column, utcnow
 from portal.extensions import db
+from portal.tenancy import CentreOwned
 from portal.workdays import to_london
-from tenants.scoping import CentreOwned
 
 REVIEW_YEARS = 3  # SPEC §5.1: the policy is due for review every three years
 

@@ -12,17 +12,16 @@ from flask import Blueprint, abort, flash, g, make_response, render_template
 from flask_login import current_user
 
 from portal.db import commit
-from portal.documents.policy_docx import DOCX_MIME_TYPE, policy_docx
 from portal.extensions import htmx
-from portal.forms import ConfirmForm, apply_refusal
-from portal.rules import Refused
-from portal.web import form_page, partial_or_see_other, see_other
+from portal.forms import ConfirmForm
+from portal.tenancy import get_or_404
+from portal.web import attempt, form_page, partial_or_see_other, save_form, see_other
 from tenants.context import require_member, require_quality_contact
 from tenants.policy import services
 from tenants.policy.document import SECTION_HEADINGS, policy_document, text_blocks
+from tenants.policy.docx import DOCX_MIME_TYPE, policy_docx
 from tenants.policy.forms import SECTION_FORMS, MoveStageForm, StageForm, StartAgainForm
 from tenants.policy.models import PolicyStage, PolicyTemplate, PolicyVersion
-from tenants.scoping import get_or_404
 
 bp = Blueprint("policy", __name__)
 bp.before_request(require_member)
@@ -118,20 +117,21 @@ def edit_section(section: str):
     require_quality_contact()
     form_class = _section_form(section)
     draft = _draft()
-    form = form_class(obj=draft)
-    if form.validate_on_submit():
-        try:
-            services.update_section(g.centre, draft, section, by=current_user,
-                                    **{name: form[name].data for name in services.SECTIONS[section]})
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            return _changed("policy/_section.html", f"Saved: {SECTION_LABELS[section].lower()}.",
-                            section=section, draft=draft)
-    if _partial():
-        return render_template("policy/_section_form.html", section=section, draft=draft, form=form)
-    return _page(editing=section, form=form)
+    return _save(form_class(obj=draft),
+                 lambda form: services.update_section(g.centre, draft, section, by=current_user,
+                                                      **{name: form[name].data for name in services.SECTIONS[section]}),
+                 then=lambda _: _changed("policy/_section.html", f"Saved: {SECTION_LABELS[section].lower()}.",
+                                         section=section, draft=draft),
+                 partial=lambda form: render_template("policy/_section_form.html", section=section, draft=draft,
+                                                      form=form),
+                 page=lambda form: _page(editing=section, form=form))
+
+
+def _save(form, action, *, then, partial, page):
+    """An inline editor's Save: the changed part on success; the form again with its errors (the form alone
+    for htmx, the whole page otherwise). The message is the partial's own notice, not a flash."""
+    return save_form(form, action, done=None, then=then,
+                     page=lambda form: partial(form) if _partial() else page(form))
 
 
 # --- stages -----------------------------------------------------------------------------------------------
@@ -157,78 +157,70 @@ def stage(stage_id: int):
 def edit_stage(stage_id: int):
     require_quality_contact()
     row = get_or_404(PolicyStage, stage_id)
-    form = _stage_form(row)
-    if form.validate_on_submit():
-        try:
-            services.update_stage(g.centre, row, name=form.name.data, handler=form.handler.data,
-                                  target_days=form.target_days.data, by=current_user)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            return _changed("policy/_stage.html", f"Saved stage {row.position}: {row.name}.", stage=row,
-                            stage_count=len(row.policy.stages))
-    if _partial():
-        return render_template("policy/_stage_form.html", stage=row, form=form)
-    return _page(editing="stage", stage_form=form, stage_id=row.id)
+    return _save(_stage_form(row),
+                 lambda form: services.update_stage(g.centre, row, name=form.name.data, handler=form.handler.data,
+                                                    target_days=form.target_days.data, by=current_user),
+                 then=lambda _: _changed("policy/_stage.html", f"Saved stage {row.position}: {row.name}.", stage=row,
+                                         stage_count=len(row.policy.stages)),
+                 partial=lambda form: render_template("policy/_stage_form.html", stage=row, form=form),
+                 page=lambda form: _page(editing="stage", stage_form=form, stage_id=row.id))
 
 
 @bp.route("/stages/new", methods=["GET", "POST"])
 def add_stage():
     require_quality_contact()
     draft = _draft()
-    form = _stage_form()
-    if form.validate_on_submit():
-        try:
-            added = services.add_stage(g.centre, draft, name=form.name.data, handler=form.handler.data,
-                                       target_days=form.target_days.data, by=current_user)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            response = make_response(_changed("policy/_stages.html", f"Added stage {added.position}: {added.name}.",
-                                              draft=draft))
-            if _partial():  # the form asked to replace itself; the whole list changed
-                response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#policy-stages", "outerHTML"
-            return response
-    if _partial():
-        return render_template("policy/_new_stage_form.html", draft=draft, form=form)
-    return _page(editing="new-stage", stage_form=form)
+
+    def added(stage):
+        response = make_response(_changed("policy/_stages.html", f"Added stage {stage.position}: {stage.name}.",
+                                          draft=draft))
+        if _partial():  # the form asked to replace itself; the whole list changed
+            response.headers["HX-Retarget"], response.headers["HX-Reswap"] = "#policy-stages", "outerHTML"
+        return response
+
+    return _save(_stage_form(),
+                 lambda form: services.add_stage(g.centre, draft, name=form.name.data, handler=form.handler.data,
+                                                 target_days=form.target_days.data, by=current_user),
+                 then=added,
+                 partial=lambda form: render_template("policy/_new_stage_form.html", draft=draft, form=form),
+                 page=lambda form: _page(editing="new-stage", stage_form=form))
 
 
-def _stage_list_change(stage_id: int, change, message: str):
-    """Remove or move a stage: the whole list is redrawn (its numbering changes)."""
+def _stage_list_change(form, stage_id: int, change, message: str):
+    """Remove or move a stage: the whole list is redrawn (its numbering changes). An invalid form (a stale
+    page) changes nothing and goes back to the policy."""
     require_quality_contact()
     row = get_or_404(PolicyStage, stage_id)
     draft = row.policy
-    try:
-        change(row)
-    except Refused as refused:
-        if _partial():
-            return render_template("policy/_stages.html", draft=draft, stages_error=refused.message)
-        flash(refused.message, "error")
+    if not form.validate_on_submit():
         return see_other("centre.policy.show")
-    message = message.format(stage=row)  # before the commit: a removed stage cannot be read after it
-    commit()
-    return _changed("policy/_stages.html", message, draft=draft)
+
+    def act():
+        change(row)
+        return message.format(stage=row)  # before the commit: a removed stage cannot be read after it
+
+    notice, refused = attempt(form, act, done=lambda notice: notice, invalid="")
+    if not refused:
+        return _changed("policy/_stages.html", notice, draft=draft)
+    if _partial():
+        return render_template("policy/_stages.html", draft=draft, stages_error=notice)
+    flash(notice, "error")
+    return see_other("centre.policy.show")
 
 
 @bp.post("/stages/<int:stage_id>/remove")
 def remove_stage(stage_id: int):
-    if not ConfirmForm().validate_on_submit():
-        return see_other("centre.policy.show")
-    return _stage_list_change(stage_id, lambda row: services.remove_stage(g.centre, row, by=current_user),
+    return _stage_list_change(ConfirmForm(), stage_id,
+                              lambda row: services.remove_stage(g.centre, row, by=current_user),
                               "Removed the stage {stage.name}.")
 
 
 @bp.post("/stages/<int:stage_id>/move")
 def move_stage(stage_id: int):
     form = MoveStageForm()
-    if not form.validate_on_submit():
-        return see_other("centre.policy.show")
     return _stage_list_change(
-        stage_id, lambda row: services.move_stage(g.centre, row, form.direction.data, by=current_user),
-        "Moved {stage.name} " + form.direction.data + ": it is now stage {stage.position}.")
+        form, stage_id, lambda row: services.move_stage(g.centre, row, form.direction.data, by=current_user),
+        "Moved {stage.name} " + str(form.direction.data) + ": it is now stage {stage.position}.")
 
 
 # --- publishing and starting again ------------------------------------------------------------------------
@@ -236,15 +228,13 @@ def move_stage(stage_id: int):
 @bp.post("/publish")
 def publish():
     require_quality_contact()
-    if ConfirmForm().validate_on_submit():
-        try:
-            published = services.publish(g.centre, by=current_user)
-        except Refused as refused:
-            flash(refused.message, "error")
-        else:
-            commit()
-            flash(f"Published version {published.number} of the complaints policy. It is on your public page now, "
-                  "and new complaints run under it.", "success")
+    form = ConfirmForm()
+    if form.validate_on_submit():  # an invalid form (a stale page) changes nothing and says nothing, as before
+        message, error = attempt(form, lambda: services.publish(g.centre, by=current_user),
+                                 done=lambda published: f"Published version {published.number} of the complaints "
+                                 "policy. It is on your public page now, and new complaints run under it.",
+                                 invalid="")
+        flash(message, "error" if error else "success")
     return see_other("centre.policy.show")
 
 

@@ -20,6 +20,7 @@ from portal import audit
 from portal.db import utcnow
 from portal.extensions import db
 from portal.rules import Refused
+from portal.tenancy import belongs_to, for_centre, in_centre
 from portal.workdays import london_date
 from tenants.models import Centre
 from tenants.policy.models import ComplaintPolicy, PolicyStage, PolicyTemplate, PolicyVersion
@@ -65,20 +66,20 @@ class ReviewState(enum.StrEnum):
 
 def current_version(centre: Centre) -> PolicyVersion | None:
     """The centre's latest published version — the one new complaints run under — or None."""
-    statement = (select(PolicyVersion).where(PolicyVersion.centre_id == centre.id)
+    statement = (for_centre(PolicyVersion, centre)
                  .order_by(PolicyVersion.number.desc()).limit(1))
     return db.session.execute(statement).scalar_one_or_none()
 
 
 def versions_of(centre: Centre) -> list[PolicyVersion]:
     """Every published version, newest first."""
-    statement = select(PolicyVersion).where(PolicyVersion.centre_id == centre.id).order_by(PolicyVersion.number.desc())
+    statement = for_centre(PolicyVersion, centre).order_by(PolicyVersion.number.desc())
     return list(db.session.execute(statement).scalars())
 
 
 def draft_of(centre: Centre) -> ComplaintPolicy | None:
     """The centre's working draft (its stages come with it)."""
-    statement = select(ComplaintPolicy).where(ComplaintPolicy.centre_id == centre.id)
+    statement = for_centre(ComplaintPolicy, centre)
     return db.session.execute(statement).scalar_one_or_none()
 
 
@@ -251,7 +252,7 @@ def publish(centre: Centre, *, by) -> PolicyVersion:
     """
     must_be_quality_contact(centre, by, to=EDITS)
     # The draft row is locked so that two publishes at once cannot take the same number.
-    statement = select(ComplaintPolicy).where(ComplaintPolicy.centre_id == centre.id).with_for_update()
+    statement = for_centre(ComplaintPolicy, centre).with_for_update()
     policy = db.session.execute(statement).scalar_one_or_none()
     if policy is None:
         raise Refused("There is no draft to publish. Start one from a template first.")
@@ -260,7 +261,7 @@ def publish(centre: Centre, *, by) -> PolicyVersion:
         problems.append(f"A policy has between {MIN_STAGES} and {MAX_STAGES} stages.")
     if problems:
         raise Refused("The draft cannot be published yet. " + " ".join(problems))
-    highest = select(func.max(PolicyVersion.number)).where(PolicyVersion.centre_id == centre.id)
+    highest = select(func.max(PolicyVersion.number)).where(in_centre(PolicyVersion, centre))
     number = (db.session.execute(highest).scalar() or 0) + 1
     version = PolicyVersion(centre_id=centre.id, number=number, published_at=utcnow(), published_by_id=by.id,
                             **snapshot(policy))
@@ -282,7 +283,7 @@ def _versions_are_immutable(mapper, connection, target) -> None:
 # --- rules ------------------------------------------------------------------------------------------------
 
 def _must_own(centre: Centre, row) -> None:
-    if row.centre_id != centre.id:
+    if not belongs_to(row, centre):
         raise LookupError(row.id)
 
 

@@ -1,16 +1,14 @@
 """Centre staff pages: dashboard, staff accounts (approved by the Quality contact), audit log."""
-from flask import Blueprint, flash, g, render_template
+from flask import Blueprint, g, render_template
 from flask_login import current_user
 
 from portal.audit import AuditEvent
 from portal.auth.models import User
-from portal.db import commit
 from portal.extensions import db
-from portal.forms import ConfirmForm, ReasonForm, apply_refusal
-from portal.rules import Refused
-from portal.web import attempt, form_page, partial_or_see_other, see_other
+from portal.forms import ConfirmForm, ReasonForm
+from portal.tenancy import get_or_404, scoped_select
+from portal.web import attempt, form_page, partial_or_see_other, save_form, see_other
 from tenants.context import require_member, require_quality_contact
-from tenants.scoping import get_or_404, scoped_select
 from tenants.staff import services
 from tenants.staff.forms import StaffRequestForm
 
@@ -34,19 +32,13 @@ def accounts():
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
 def request_account():
-    form = StaffRequestForm()
-    if form.validate_on_submit():
-        try:
-            user = services.request_staff_account(g.centre, name=form.name.data, email=form.email.data,
-                                                  job_title=form.job_title.data or "", requested_by=current_user)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash(f"Requested an account for {user.name}. The Quality contact will approve or decline it.",
-                  "success")
-            return see_other("centre.staff.accounts")
-    return form_page("centre/staff_request.html", form, centre=g.centre)
+    return save_form(
+        StaffRequestForm(),
+        lambda form: services.request_staff_account(g.centre, name=form.name.data, email=form.email.data,
+                                                    job_title=form.job_title.data or "", requested_by=current_user),
+        done=lambda user: f"Requested an account for {user.name}. The Quality contact will approve or decline it.",
+        then=lambda _: see_other("centre.staff.accounts"),
+        page=lambda form: form_page("centre/staff_request.html", form, centre=g.centre))
 
 
 def _decide(user_id: int, form, invalid: str, decide, done: str):

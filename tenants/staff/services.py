@@ -11,14 +11,15 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import queue_email
 from portal.rules import Refused
+from portal.tenancy import ALL_CENTRES, belongs_to, for_centre, in_centre
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.models import Centre
-from tenants.scoping import ALL_CENTRES
 
 
 def quality_contact(centre: Centre) -> User | None:
     """The centre's current Quality contact."""
-    statement = select(User).where(User.centre_id == centre.id, User.is_quality_contact.is_(True))
+    statement = for_centre(User, centre).where(User.is_quality_contact.is_(True))
+    # Also asked by the awarding body's pages and jobs; the centre is named explicitly.
     return db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalar_one_or_none()
 
 
@@ -26,15 +27,17 @@ def staff_of(centre: Centre) -> list[User]:
     """Every account of the centre, pending first, then by name."""
     order = (User.status != AccountStatus.PENDING, User.status != AccountStatus.ACTIVE, User.name)
     # requested_by is shown beside each account: load them together, not one query per row.
-    statement = (select(User).where(User.centre_id == centre.id).order_by(*order)
+    statement = (for_centre(User, centre).order_by(*order)
                  .options(selectinload(User.requested_by)))
+    # Also shown on the awarding body's centre page; the centre is named explicitly.
     return list(db.session.execute(statement.execution_options(**{ALL_CENTRES: True})).scalars())
 
 
 def _refuse_learner_in_progress(centre: Centre, email: str) -> None:
     statement = (select(Learner.id)
-                 .where(Learner.centre_id == centre.id, func.lower(Learner.email) == email,
+                 .where(in_centre(Learner, centre), func.lower(Learner.email) == email,
                         Learner.status == LearnerStatus.IN_PROGRESS)
+                 # Awarding-body staff may request an account for a centre; the centre is named explicitly.
                  .execution_options(**{ALL_CENTRES: True}))
     if db.session.execute(statement).first():
         raise Refused("This person is registered as a learner at this centre with a qualification in "
@@ -63,7 +66,7 @@ def request_staff_account(centre: Centre, *, name: str, email: str, job_title: s
 
 
 def _pending(centre: Centre, user: User) -> None:
-    if user.centre_id != centre.id:
+    if not belongs_to(user, centre):
         raise LookupError(user.id)
     if user.status is not AccountStatus.PENDING:
         raise Refused(f"{user.name}'s account is {user.status.value}, not waiting for a decision.")
@@ -71,7 +74,7 @@ def _pending(centre: Centre, user: User) -> None:
 
 def must_be_quality_contact(centre: Centre, actor: User | None, *, to: str) -> None:
     """Refuse (PermissionError, a 403) unless `actor` is the centre's Quality contact; `to` says what for."""
-    if not (actor is not None and actor.centre_id == centre.id and actor.is_quality_contact):
+    if not (belongs_to(actor, centre) and actor.is_quality_contact):
         raise PermissionError(f"only the centre's Quality contact may {to}")
 
 
@@ -101,7 +104,7 @@ def decline_staff_account(centre: Centre, user: User, *, by: User, reason: str) 
 
 def close_staff_account(centre: Centre, user: User, *, by: User) -> None:
     """Close an account: it cannot sign in, its live sessions end, its history stays."""
-    if user.centre_id != centre.id:
+    if not belongs_to(user, centre):
         raise LookupError(user.id)
     if user.is_quality_contact:
         raise Refused("The Quality contact's account cannot be closed until the awarding body moves the "
@@ -119,7 +122,7 @@ def appoint_quality_contact(centre: Centre, user: User, *, by: User) -> None:
 
     if not by.has_role(Role.PLATFORM_ADMIN, Role.QUALITY):
         raise PermissionError("only awarding-body staff move the Quality-contact role")
-    if user.centre_id != centre.id or user.status is not AccountStatus.ACTIVE:
+    if not belongs_to(user, centre) or user.status is not AccountStatus.ACTIVE:
         raise Refused("The Quality contact must be an active member of this centre's staff.")
     previous = quality_contact(centre)
     if previous is not None and previous.id == user.id:

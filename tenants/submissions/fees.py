@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from portal.db import utcnow
+from portal.fees import NoFeeSchedule, fee_schedule_on
 from portal.workdays import london_date
 
 WORDS_PER_FEE = 10_000
@@ -23,13 +24,9 @@ def excess_fees(words: int, limit: int | None) -> int:
 def resubmission_fee_pence(today: date | None = None) -> int | None:
     """The resubmission fee in pence in force today (London), if the awarding body keeps a fee schedule.
 
-    Optional on purpose: the count of fees is the rule; the amount is shown only where a schedule is in force
-    (portal.invoicing owns the schedule; without it, or before its first schedule, no amount is shown).
+    The count of fees is the rule; the amount is shown only where a schedule is in force (before the
+    awarding body's first schedule, no amount is shown).
     """
-    try:
-        from portal.invoicing.services import NoFeeSchedule, fee_schedule_on
-    except ImportError:
-        return None
     try:
         return fee_schedule_on(today or london_date(utcnow())).resubmission_fee_pence
     except NoFeeSchedule:

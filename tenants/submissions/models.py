@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, enum_column, utcnow
 from portal.extensions import db
-from tenants.scoping import CentreOwned
+from portal.tenancy import CentreOwned
 
 MAX_SUBMISSION_NUMBER = 4  # the original and three resubmissions
 
@@ -110,6 +110,12 @@ class Submission(CentreOwned, db.Model):
     unit = relationship("Unit", lazy="joined")
     files: Mapped[list[SubmissionFile]] = relationship(back_populates="submission", lazy="selectin",
                                                        order_by="SubmissionFile.id")
+
+    @property
+    def may_be_resubmitted(self) -> bool:
+        """A released referral with resubmissions left: the centre may upload the next number (SPEC §6.3)."""
+        return (self.is_current and self.status is SubmissionStatus.RELEASED and self.result is Result.REFERRED
+                and self.number < MAX_SUBMISSION_NUMBER)
 
     @property
     def is_resubmission(self) -> bool:

@@ -5,15 +5,15 @@ from flask import Blueprint, abort, current_app, flash, g, render_template, requ
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal.catalogue.services import approved_units, is_approved_for
+from portal.catalogue.services import approved_units
 from portal.db import commit, utcnow
 from portal.extensions import db, htmx
 from portal.forms import ConfirmForm, apply_refusal, choices
 from portal.rules import Refused
+from portal.tenancy import get_or_404, scoped_select
 from portal.web import attempt, partial_or_see_other, render, see_other
 from tenants.context import require_member
 from tenants.learners.models import Learner, LearnerStatus
-from tenants.scoping import get_or_404, scoped_select
 from tenants.submissions import fees, storage, tracker, upload
 from tenants.submissions.forms import TrackerFilterForm, UploadForm
 from tenants.submissions.models import FileKind, Result, Submission, SubmissionFile, SubmissionStatus
@@ -93,8 +93,7 @@ def upload_page():
         submission = upload.upload_submission(
             g.centre, learner=learner, unit=unit, files=files, cover_page=form.cover_page.data,
             accept_corrected_name=form.accept_corrected_name.data, by=current_user,
-            upload_dir=current_app.config["UPLOAD_DIR"], now=utcnow(),
-            approved=is_approved_for(g.centre, unit))
+            upload_dir=current_app.config["UPLOAD_DIR"], now=utcnow())
         stored_names = [f.stored_name for f in submission.files]
         commit()
     except upload.UploadRefused as refused:
@@ -137,11 +136,9 @@ def _visible_files(submission: Submission) -> list[SubmissionFile]:
 def show(submission_id: int):
     submission = get_or_404(Submission, submission_id)
     now = utcnow()
-    can_resubmit = (submission.is_current and submission.status is SubmissionStatus.RELEASED
-                    and submission.result is Result.REFERRED and submission.number < 4)
     return render_template("submissions/show.html", centre=g.centre, submission=submission,
                            files=_visible_files(submission), history=tracker.history(submission),
-                           clock=tracker.clock(submission, now), can_resubmit=can_resubmit, now=now,
+                           clock=tracker.clock(submission, now), can_resubmit=submission.may_be_resubmitted, now=now,
                            fee_text=_fee_text(submission), confirm_form=ConfirmForm())
 
 

@@ -9,9 +9,9 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal.extensions import db
+from portal.tenancy import ALL_CENTRES, in_centre, scoped_select
 from portal.workdays import LONDON, to_london
 from tenants.learners.models import Learner
-from tenants.scoping import ALL_CENTRES, scoped_select
 from tenants.submissions.models import Result, Submission, SubmissionStatus
 
 PAGE_SIZE = 25
@@ -127,7 +127,7 @@ def _month_counts(centre_id: int | None, bounds) -> list[int]:
     if centre_id is None:  # the whole service: every centre's results (an awarding-body figure, not a row)
         row = db.session.execute(statement, execution_options={ALL_CENTRES: True}).one()
     else:
-        row = db.session.execute(statement.where(Submission.centre_id == centre_id)).one()
+        row = db.session.execute(statement.where(in_centre(Submission, centre_id))).one()
     return [int(value or 0) for value in row]
 
 

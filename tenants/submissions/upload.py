@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
+from portal.catalogue.services import is_approved_for
 from portal.documents import SUBMISSION_COLOURS, RefusedDocument, WordCount, count_words, document_text_contains
 from portal.documents.ooxml import SAVE_AS_DOCX
 from portal.extensions import db
 from portal.rules import Refused
+from portal.tenancy import belongs_to
 from portal.workdays import deadline
 from tenants.submissions import fees, naming, storage
 from tenants.submissions.models import (
@@ -210,13 +212,12 @@ def start_clock(submission: Submission, now: datetime, nation) -> None:
 
 
 def upload_submission(centre, *, learner, unit, files: UploadFiles, cover_page: bool, accept_corrected_name: bool,
-                      by, upload_dir: str | os.PathLike, now: datetime, approved: bool) -> Submission:
+                      by, upload_dir: str | os.PathLike, now: datetime) -> Submission:
     """Check and record an upload: files stored under generated names, word count, held or in the QC queue.
-
-    `approved`: whether the centre is approved for `unit` (the catalogue decides; the route asks it)."""
-    if not approved:
+    Refused unless the catalogue says the centre is approved for the unit and the learner is the centre's."""
+    if not is_approved_for(centre, unit):
         raise UploadRefused([("unit", "Your centre is not approved for this unit.")])
-    if learner.centre_id != centre.id:
+    if not belongs_to(learner, centre):
         raise UploadRefused([("learner", "Choose one of your centre's learners.")])
     try:
         number, replaces = next_number(learner, unit)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 
+from portal.admin import assessment_services as assessment
+from portal.catalogue.models import CentreUnit
 from portal.db import commit
 from portal.extensions import db
-from tenants.submissions import assessment
 from tenants.submissions.models import Submission, SubmissionStatus
 from tenants.submissions.upload import Incoming, UploadFiles, upload_submission
 from tests.assessment.factory import make_learner, make_unit
@@ -27,13 +28,14 @@ def _upload(centre, learner, unit, now, app):
         authenticity=Incoming("authenticity.docx", io.BytesIO(docx_bytes(p("This is my own work. Signed")))))
     submission = upload_submission(centre, learner=learner, unit=unit, files=files, cover_page=False,
                                    accept_corrected_name=True, by=quality_contact_of(centre),
-                                   upload_dir=app.config["UPLOAD_DIR"], now=now, approved=True)
+                                   upload_dir=app.config["UPLOAD_DIR"], now=now)
     commit()
     return submission
 
 
 def test_the_corrected_upload_replaces_the_rejected_one_with_a_new_clock(app, centre, checker, signed_in):
     learner, unit = make_learner(centre), make_unit()
+    db.session.add(CentreUnit(centre_id=centre.id, unit_id=unit.id))  # the upload asks the catalogue
     rejected = _upload(centre, learner, unit, FIRST, app)
     assessment.reject_quality_check(rejected, assessment.REJECTION_REASONS["authenticity"], by=checker)
     commit()

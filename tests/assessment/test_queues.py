@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from portal.admin.assessment_queue import submission_clocks
 from portal.workdays import Nation
-from tenants.submissions.assessment_queue import submission_clocks
 from tenants.submissions.models import Result, SubmissionStatus
 from tests.assessment.factory import make_submission
 

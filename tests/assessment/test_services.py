@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from portal.admin import assessment_services as assessment
 from portal.audit import AuditEvent
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.rules import Refused
-from tenants.submissions import assessment
 from tenants.submissions.models import ConflictOfInterest, FileKind, Result, SubmissionStatus
 from tests.assessment.factory import make_learner, make_submission
 from tests.documents.builders import docx_bytes, p, pdf_bytes

@@ -4,24 +4,20 @@ LibreOffice counts header/footer text and list labels too, so the comparison is
 `total + headers_footers + list_labels` against its WordCount. Most files match exactly; every file that
 does not has its difference asserted (so any change in counting shows up here) and explained in the data
 file. The references were computed with scripts/libreoffice_wordcount.py; the documents are read in place
-(WORDCOUNT_CORPUS, default ../shared/corpus/docx beside the repository, else /work/shared/corpus/docx), never copied.
+(tests/documents/corpus.py says where), never copied.
 """
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from portal.documents import count_words
+from tests.documents.corpus import corpus_dir
 from tests.services import unavailable
 
-ROOT = Path(__file__).resolve().parents[2]
-# Beside the repository in a developer's checkout; at its fixed place on the project machines for a clone made
-# elsewhere (CI clones main into a fresh directory).
-_CANDIDATES = [ROOT.parent / "shared" / "corpus" / "docx", Path("/work/shared/corpus/docx")]
-CORPUS = Path(os.environ.get("WORDCOUNT_CORPUS") or next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[0]))
+CORPUS = corpus_dir()
 REFERENCE = json.loads((Path(__file__).with_name("corpus_reference.json")).read_text("utf-8"))
 FILES = REFERENCE["files"]
 

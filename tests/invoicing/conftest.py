@@ -8,7 +8,7 @@ import pytest
 
 from portal.catalogue.models import LimitRule, Pathway, Unit
 from portal.extensions import db
-from portal.invoicing.models import FeeSchedule
+from portal.fees import FeeSchedule
 from portal.workdays import LONDON
 from tenants.learners.models import Learner
 from tenants.submissions.models import Authenticity, Submission, SubmissionStatus

@@ -6,9 +6,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from portal import fees
 from portal.extensions import db
+from portal.fees import FeeSchedule
 from portal.invoicing import services
-from portal.invoicing.models import FeeSchedule, Invoice, JobRun, RunStatus
+from portal.invoicing.models import Invoice, JobRun, RunStatus
 from portal.invoicing.runs import run_invoicing_recorded
 from tests.conftest import Auth, quality_contact_of
 from tests.invoicing.conftest import london
@@ -275,6 +277,6 @@ def test_the_demo_has_a_fee_schedule(app):
     from portal.demo import seed_demo
 
     seed_demo("demo password")
-    schedule = services.fee_schedule_on(date(2026, 3, 11))
+    schedule = fees.fee_schedule_on(date(2026, 3, 11))
     assert (schedule.effective_from, schedule.resubmission_fee_pence, schedule.vat_rate_bp) == (
         date(2026, 1, 1), 4500, 2000)

@@ -34,7 +34,7 @@ def test_the_schedule_registers_what_the_readme_says():
     assert {name: (job.func_name, job.queue_name, job.cron, job.job_options["job_timeout"])
             for name, job in jobs.items()} == EXPECTED
     assert all(job.func is not None and job.interval is None and not job.args for job in jobs.values())
-    from jobs import QUEUES
+    from portal.background import QUEUES
 
     assert {job.queue_name for job in jobs.values()} <= set(QUEUES)
 

@@ -11,8 +11,8 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from portal.db import commit
-from portal.documents.policy_docx import DOCX_MIME_TYPE
 from tenants.policy import services
+from tenants.policy.docx import DOCX_MIME_TYPE
 from tests.services import unavailable
 
 HEADINGS = ["About this policy", "How to make a complaint", "How we handle your complaint", "Confidentiality",

@@ -278,7 +278,7 @@ def test_the_marked_result_sheet_is_not_downloadable_before_release(setting, app
 def test_the_fee_amount_is_shown_before_the_centre_agrees_when_a_schedule_is_in_force(setting):
     from datetime import date
 
-    from portal.invoicing.models import FeeSchedule
+    from portal.fees import FeeSchedule
 
     db.session.add(FeeSchedule(effective_from=date(2020, 1, 1), resubmission_fee_pence=9500, vat_rate_bp=2000))
     db.session.commit()
@@ -298,3 +298,21 @@ def test_a_simultaneous_upload_of_the_same_number_is_refused_without_orphan_file
     assert "made at the same moment" in text(response)
     assert len(submissions()) == 1
     assert sorted(p.name for p in Path(app.config["UPLOAD_DIR"]).iterdir()) == stored_before
+
+
+def test_the_service_itself_refuses_a_unit_the_centre_is_not_approved_for(app, setting):
+    """The upload service asks the catalogue; no caller can vouch for the approval instead (issue 8 §3)."""
+    import io
+
+    from tenants.submissions.upload import Incoming, UploadFiles, UploadRefused, upload_submission
+    from tests.submissions.conftest import make_unit
+
+    other_unit = make_unit("500-502")
+    files = UploadFiles(assessment=Incoming("S.Smith-ABC123(1).docx", io.BytesIO(words_docx(100))),
+                        result_sheet=Incoming("result sheet.docx", io.BytesIO(result_sheet())))
+    with pytest.raises(UploadRefused) as refused:
+        upload_submission(setting.centre, learner=setting.learner, unit=other_unit, files=files, cover_page=True,
+                          accept_corrected_name=False, by=setting.member, upload_dir=app.config["UPLOAD_DIR"],
+                          now=utcnow())
+    assert refused.value.problems == [("unit", "Your centre is not approved for this unit.")]
+    assert submissions() == []

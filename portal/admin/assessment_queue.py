@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, lazyload
 from portal.auth.models import User
 from portal.clocks import Clock, clock_state, due_soon_limit
 from portal.extensions import db
+from portal.tenancy import in_centre
 from portal.workdays import Nation
 from tenants.models import Centre
 from tenants.submissions.models import Submission, SubmissionStatus
@@ -70,7 +71,7 @@ def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: 
     assessor = aliased(User)
     clock = getattr(Submission, queue.clock)
     statement = (select(Submission, Centre, assessor)
-                 .join(Centre, Centre.id == Submission.centre_id)
+                 .join(Centre, in_centre(Submission, Centre))
                  .outerjoin(assessor, assessor.id == Submission.assessor_id)
                  .where(Submission.status == queue.status, Submission.is_current.is_(True)))
     if filters.due == "overdue":

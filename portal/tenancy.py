@@ -1,11 +1,16 @@
 """THE tenant-scoping mechanism: every centre-owned row is reached through it.
 
-Three parts, after redash's `BelongsToOrgMixin` + `get_by_id_and_org`:
+Four parts, after redash's `BelongsToOrgMixin` + `get_by_id_and_org`:
 
 1. `CentreOwned`, a mixin that gives a table its `centre_id`;
-2. `get_or_404(Model, id)` (and `scoped_select`) — the main path: the row must belong to the current
-   centre, or the answer is 404 whatever the reason;
-3. a safety net on the session: while a centre is current (`/c/<slug>/...` requests), every ORM SELECT is
+2. `get_or_404(Model, id)` (and `scoped_select`) — the main path of a centre's pages: the row must belong to
+   the current centre, or the answer is 404 whatever the reason;
+3. the explicit forms for services, which are called from a centre's pages, from the awarding body's pages
+   (where no centre is current and the safety net is off) and from jobs: `for_centre(Model, centre)`,
+   `get_for_centre(Model, centre, id)`, the conditions `in_centre`, `in_any_centre` and `of_awarding_body`
+   (for joins and aggregates) and `belongs_to(row, centre)`. No other module compares `centre_id` by hand
+   (tests/test_layers.py holds that);
+4. a safety net on the session: while a centre is current (`/c/<slug>/...` requests), every ORM SELECT is
    filtered with `with_loader_criteria` (rows of `CentreOwnedOptional` tables with no centre — awarding-body
    staff, say — stay visible: they belong to no other centre), and a flush refuses to write a row of
    another centre (new rows get the current centre).
@@ -15,7 +20,7 @@ views use the helpers, and a test walks every tenant route as another centre's m
 """
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from flask import abort, g, has_app_context
 from sqlalchemy import ForeignKey, event, inspect, or_, select
@@ -26,6 +31,12 @@ from portal.extensions import db
 ALL_CENTRES = "all_centres"  # execution option: an awarding-body or system read across centres
 
 T = TypeVar("T", bound="CentreOwned")
+
+
+class Tenant(Protocol):
+    """What the platform knows of a centre: its id (the model is `tenants.models.Centre`, a layer above)."""
+
+    id: int
 
 
 class CentreOwned:
@@ -62,7 +73,48 @@ def scoped_select(model: type[T]):
     centre_id = current_centre_id()
     if centre_id is None:
         raise RuntimeError(f"scoped_select({model.__name__}) outside a centre's pages")
-    return select(model).where(model.centre_id == centre_id)
+    return for_centre(model, centre_id)
+
+
+def _centre_id(centre: Tenant | int) -> int:
+    centre_id = centre if isinstance(centre, int) else centre.id
+    if centre_id is None:
+        raise ValueError("a centre without an id scopes nothing")
+    return centre_id
+
+
+def in_centre(model, centre: Tenant | int):
+    """The condition "this row of `model` (a class or an alias) belongs to `centre`", for filters and aggregates;
+    with the `Centre` entity (or an alias of it) as `centre`, the condition that joins a row to its centre."""
+    return model.centre_id == _centre_id(centre)
+
+
+def in_any_centre(model, centres):
+    """The condition "this row belongs to one of `centres`" (ids, or a SELECT of centre ids)."""
+    return model.centre_id.in_(centres)
+
+
+def of_awarding_body(model):
+    """The condition "this row belongs to no centre": awarding-body staff, direct-route complaints."""
+    return model.centre_id.is_(None)
+
+
+def for_centre(model: type[T], centre: Tenant | int):
+    """A SELECT of `model` limited to `centre`, wherever it is called from (a centre's page, the awarding
+    body's, a job)."""
+    return select(model).where(in_centre(model, centre))
+
+
+def get_for_centre(model: type[T], centre: Tenant | int, ident: int) -> T | None:
+    """`centre`'s row of `model` with this id, or None — never another centre's row."""
+    return db.session.execute(for_centre(model, centre).where(model.id == ident)).scalar_one_or_none()
+
+
+def belongs_to(row, centre: Tenant | int | None) -> bool:
+    """Whether a loaded row belongs to `centre` (False for a row of no centre, or no centre given)."""
+    if centre is None or row is None:
+        return False
+    return row.centre_id is not None and row.centre_id == _centre_id(centre)
 
 
 def get_or_404(model: type[T], ident: int) -> T:

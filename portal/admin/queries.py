@@ -1,0 +1,48 @@
+"""What the awarding body's own pages list: centres by status, applications, the outbox, the audit log, its
+staff. Reads only; each one query, whatever the number of rows."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.audit import AuditEvent
+from portal.auth.models import User
+from portal.extensions import db
+from portal.mail import OutboundEmail
+from portal.tenancy import of_awarding_body
+from tenants.models import Centre, CentreStatus
+
+PAGE = 100
+PROVISIONED = (CentreStatus.APPROVED, CentreStatus.SUSPENDED, CentreStatus.CLOSED)
+
+
+def centres_by_status() -> dict[CentreStatus, int]:
+    """How many centres (and applications) are in each state."""
+    return dict(db.session.execute(select(Centre.status, func.count()).group_by(Centre.status)).all())
+
+
+def applications(status: CentreStatus | str, *, limit: int = PAGE) -> list[Centre]:
+    """Applications in one state, oldest first."""
+    statement = select(Centre).where(Centre.status == status).order_by(Centre.applied_at).limit(limit)
+    return list(db.session.execute(statement).scalars())
+
+
+def provisioned_centres() -> list[Centre]:
+    """Every centre with a workspace (approved, suspended or closed), by name."""
+    return list(db.session.execute(select(Centre).where(Centre.status.in_(PROVISIONED)).order_by(Centre.name))
+                .scalars())
+
+
+def recent_email(*, limit: int = PAGE) -> list[OutboundEmail]:
+    """The outbox, newest first."""
+    return list(db.session.execute(select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(limit)).scalars())
+
+
+def recent_audit_events(*, limit: int = PAGE) -> list[AuditEvent]:
+    """The audit log, newest first."""
+    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
+    return list(db.session.execute(statement).scalars())
+
+
+def awarding_body_people() -> list[User]:
+    """The awarding body's own staff (no centre), by name."""
+    return list(db.session.execute(select(User).where(of_awarding_body(User)).order_by(User.name)).scalars())
