@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 from rq import cron
 
-from jobs.email import resend_stalled_email
+from jobs.email import resend_stalled_email, send_waiting_email
 from jobs.invoicing import run_invoicing
 from jobs.reminders import send_policy_review_reminders, send_sla_reminders
 
@@ -47,3 +47,5 @@ cron.register(send_policy_review_reminders, "reminders", cron="45 6 * * *",
               job_timeout=send_policy_review_reminders.timeout, name="policy-review-reminders-daily-0645")
 cron.register(resend_stalled_email, "email", cron="*/15 * * * *", job_timeout=resend_stalled_email.timeout,
               name="stalled-email-every-15-minutes")
+cron.register(send_waiting_email, "email", cron="* * * * *", job_timeout=send_waiting_email.timeout,
+              name="waiting-email-every-minute")

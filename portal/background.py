@@ -62,16 +62,56 @@ def after_commit(job: str | Callable, *args) -> None:
     session.info.setdefault(_PENDING, []).append((func, args))
 
 
-def dispatch_committed() -> None:
-    """Send the jobs of committed transactions to Redis, or run them inline without Redis."""
+def dispatch_committed() -> list[tuple[Callable, tuple]]:
+    """Send the jobs of committed transactions to Redis, or run them inline without Redis.
+
+    Returns the jobs that could not be queued. The transaction is already committed, so a queue that is down
+    must not turn the person's saved work into an error: the failure is logged and the job is left to its
+    catch-up (for email, the outbox row is the source of truth: `jobs.email` sends what was never tried).
+    """
     from portal.extensions import db
 
     ready = db.session.info.pop(_COMMITTED, [])
-    for func, args in ready:
-        if current_app.config.get("JOBS_INLINE", True):
+    if not ready:
+        return []
+    if current_app.config.get("JOBS_INLINE", True):
+        for func, args in ready:
             _run_inline(func, args)
-        else:
+        return []
+    failed = [(func, args) for func, args in ready if not _try_enqueue(func, args)]
+    if len(failed) < len(ready):  # Redis answers: queue the catch-ups of earlier failures, once
+        _queue_catch_ups()
+    return failed
+
+
+# Catch-up jobs owed by this process: an enqueue failed, so once Redis takes a job again the catch-up is queued at
+# once rather than at the next scheduled sweep. A job names its catch-up as `job.catch_up = (function, args)`.
+_CATCH_UPS: set[tuple[Callable, tuple]] = set()
+
+
+def _try_enqueue(func: Callable, args: tuple) -> bool:
+    catch_up = getattr(func, "catch_up", None)
+    try:
+        _enqueue(func, args)
+    except Exception:  # noqa: BLE001 - Redis down, or any queue failure: the committed work stands
+        log.exception("could not queue job %s%r after commit; %s", func.__name__, args,
+                      f"{catch_up[0].__name__} will do its work" if catch_up else "the caller is told")
+        if catch_up is not None:
+            _CATCH_UPS.add(catch_up)
+        return False
+    return True
+
+
+def _queue_catch_ups() -> None:
+    for catch_up in list(_CATCH_UPS):
+        func, args = catch_up
+        try:
             _enqueue(func, args)
+        except Exception:  # noqa: BLE001
+            log.exception("could not queue catch-up job %s", func.__name__)
+            return
+        _CATCH_UPS.discard(catch_up)
+        log.info("queue reachable again: queued catch-up job %s%r", func.__name__, args)
 
 
 def _enqueue(func: Callable, args: tuple) -> None:

@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(complaints_cli)
     app.cli.add_command(invoices_cli)
     app.cli.add_command(catalogue_cli)
+    app.cli.add_command(uploads_cli)
 
 
 @click.command("demo")
@@ -64,3 +65,39 @@ def purge(dry_run: bool) -> None:
     click.echo(f"{verb} {len(references)} case(s) past the retention period")
     for reference in references:
         click.echo(f"  {reference}")
+
+
+@click.group("uploads")
+def uploads_cli() -> None:
+    """Uploaded files."""
+
+
+@uploads_cli.command("check")
+@click.option("--dry-run", is_flag=True, help="List orphan files, remove nothing.")
+@click.option("--grace-minutes", type=click.IntRange(min=0), default=60, show_default=True,
+              help="Leave files younger than this: an upload in progress has not committed its rows yet.")
+def uploads_check(dry_run: bool, grace_minutes: int) -> None:
+    """Find stored files no submission references (left by a killed process) and remove them; list missing files.
+
+    Exits 1 when a submission references a file that is not on disk (restore it from backup).
+    """
+    import time
+
+    from flask import current_app
+
+    from tenants.submissions import storage
+    from tenants.submissions.upload import check_upload_dir
+
+    upload_dir = current_app.config["UPLOAD_DIR"]
+    found = check_upload_dir(upload_dir, now=time.time(), grace_seconds=grace_minutes * 60)
+    if not dry_run:
+        storage.remove(upload_dir, found.orphans)
+    verb = "would remove" if dry_run else "removed"
+    click.echo(f"{verb} {len(found.orphans)} orphan file(s) in {upload_dir}")
+    for name in found.orphans:
+        click.echo(f"  {name}")
+    click.echo(f"{len(found.missing)} file(s) referenced by a submission but missing")
+    for name in found.missing:
+        click.echo(f"  {name}")
+    if found.missing:
+        raise SystemExit(1)

@@ -57,6 +57,11 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down must never cost a learner their complaint: the limiter logs "Rate limit storage unreachable" and
+    # counts in this process's memory until Redis answers again (it checks back with a growing interval).
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True  # any other limiter failure: log it and serve the request (fail open)
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}  # an unreachable host fails fast
 
     COMPLAINT_RETENTION_YEARS = int(os.environ.get("COMPLAINT_RETENTION_YEARS", "3"))
     TRACKING_LINK_DAYS = 365  # a private tracking link lives a year; re-sending replaces it

@@ -45,12 +45,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def commit() -> None:
-    """Commit the current transaction, then dispatch the jobs it registered."""
+def commit() -> list:
+    """Commit the current transaction, then dispatch the jobs it registered.
+
+    Returns the jobs that could not be queued (Redis down): the commit stands, the failure is logged, and the
+    job's catch-up (the outbox sweep for email) does the work later. Most callers need not look.
+    """
     from portal.background import dispatch_committed
 
     db.session.commit()
-    dispatch_committed()
+    return dispatch_committed()
 
 
 @event.listens_for(Engine, "connect")

@@ -37,13 +37,20 @@ class OutboundEmail(db.Model):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    message_id: Mapped[str] = mapped_column(String(200), default="")
+    # Given when the message is written, so every attempt sends the same message: a receiving system can
+    # de-duplicate the rare second copy (see docs/reliability.md, "worker killed").
+    message_id: Mapped[str] = mapped_column(String(200), default=lambda: new_message_id())
     status: Mapped[EmailStatus] = mapped_column(enum_column(EmailStatus, "email_status"),
                                                 default=EmailStatus.QUEUED, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def new_message_id() -> str:
+    """A fresh RFC 5322 Message-ID for an outbox message."""
+    return make_msgid(domain="centre-portal.invalid")
 
 
 def link_to(endpoint: str, **values) -> str:
@@ -56,7 +63,7 @@ def queue_email(to: str, subject: str, body: str, *, centre_id: int | None = Non
     """Put a message in the outbox; it is sent by a job once the current transaction commits."""
     from portal.background import after_commit
 
-    message = OutboundEmail(to=to, subject=subject, body=body, centre_id=centre_id)
+    message = OutboundEmail(to=to, subject=subject, body=body, centre_id=centre_id, message_id=new_message_id())
     db.session.add(message)
     db.session.flush()
     after_commit("send_email", message.id)
@@ -88,8 +95,12 @@ def _claim(message: OutboundEmail) -> bool:
 def deliver(message: OutboundEmail) -> None:
     """Send one outbox message over SMTP (or hold it when no server is configured). Idempotent.
 
-    The caller commits. Without MAIL_SERVER (the demo) the message is held in the outbox, links intact,
-    because the outbox page is then the only way to read it.
+    Once the server has accepted the message (its reply to DATA), the send is recorded and COMMITTED before
+    QUIT, so a worker killed while closing the connection cannot send it again. Killed between the server's
+    acceptance and that commit (milliseconds), the message stays queued and is sent again — with the same
+    Message-ID, stored on the row when it was written. On any earlier failure the caller records the error and
+    commits. Without MAIL_SERVER (the demo) the message is held in the outbox, links intact, because the
+    outbox page is then the only way to read it.
     """
     if not _claim(message):
         return
@@ -97,20 +108,32 @@ def deliver(message: OutboundEmail) -> None:
     if not config.get("MAIL_SERVER"):
         message.status = EmailStatus.HELD
         return
-    if not message.message_id:
-        message.message_id = make_msgid(domain="centre-portal.invalid")
+    if not message.message_id:  # a row written before Message-IDs were given on writing
+        message.message_id = new_message_id()
     email = EmailMessage()
     email["From"] = config["MAIL_SENDER"]
     email["To"] = message.to
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id
     email.set_content(message.body)
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+    try:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)
-    message.status = EmailStatus.SENT
-    message.sent_at = utcnow()
-    message.body = PRIVATE_LINK.sub(REDACTED, message.body)
+        message.status = EmailStatus.SENT
+        message.sent_at = utcnow()
+        message.body = PRIVATE_LINK.sub(REDACTED, message.body)
+        db.session.commit()  # recorded before QUIT
+    finally:
+        _close(smtp)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """QUIT politely; a server that has gone away by now changes nothing (the message was accepted or not)."""
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()

@@ -103,6 +103,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
+def private_redis():
+    """A redis-server of this test's own (never the shared one), killed at the end if still running."""
+    server = services.PrivateRedis(free_port()).start()
+    yield server
+    server.kill()
+
+
+@pytest.fixture
 def mailbox(smtp_server, app):
     """Every message sent since the test's app was made (fixtures' emails included: see `app`)."""
     box, _ = smtp_server

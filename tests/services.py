@@ -74,3 +74,50 @@ def chromium_or_fail() -> str:
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         unavailable("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")
     return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port, that the test may kill and start again.
+
+    Fault-injection tests never touch the shared Redis at 6379: they kill this one.
+    """
+
+    def __init__(self, port: int):
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = None
+
+    def start(self) -> PrivateRedis:
+        import subprocess
+        import time
+
+        from redis import Redis
+        from redis.exceptions import ConnectionError as RedisConnectionError
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            unavailable("redis-server", "not on PATH (apt-get install redis-server)")
+        self.process = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        client = Redis.from_url(self.url, socket_connect_timeout=1)
+        for _ in range(100):
+            try:
+                client.ping()
+                return self
+            except RedisConnectionError:
+                time.sleep(0.05)
+        self.kill()
+        unavailable("redis-server", f"did not answer on port {self.port}")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as when the host or container dies: no goodbye to the clients."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def client(self):
+        from redis import Redis
+
+        return Redis.from_url(self.url, socket_connect_timeout=1)

@@ -78,6 +78,11 @@ class RunStatus(enum.StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    ABANDONED = "abandoned"  # no end recorded within its timeout: its process was killed or lost
+
+    @property
+    def can_rerun(self) -> bool:
+        return self in (RunStatus.FAILED, RunStatus.ABANDONED)
 
 
 class JobRun(db.Model):

@@ -12,13 +12,13 @@ from sqlalchemy.exc import IntegrityError
 from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role
 from portal.background import after_commit
-from portal.db import commit
+from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.fees import FeeSchedule, fee_schedules
 from portal.invoicing.documents import invoice_docx, invoice_filename
 from portal.invoicing.forms import FeeScheduleForm, RerunForm
-from portal.invoicing.models import Invoice, JobRun, RunStatus
-from portal.invoicing.runs import INVOICING, recent_runs
+from portal.invoicing.models import Invoice, JobRun
+from portal.invoicing.runs import INVOICING, abandon_stale_runs, recent_runs
 from portal.invoicing.services import pounds
 from portal.tenancy import get_or_404, scoped_select
 from portal.web import form_page, requires_role, see_other
@@ -83,25 +83,30 @@ def fees():
 @admin_bp.get("/jobs")
 @requires_role(Role.PLATFORM_ADMIN, Role.FINANCE)
 def jobs():
+    if abandon_stale_runs(utcnow()):
+        commit()
     runs = recent_runs()
-    failures = [run for run in runs if run.status is RunStatus.FAILED]
+    failures = [run for run in runs if run.status.can_rerun]
     return render_template("invoicing/jobs.html", runs=runs, failures=failures, form=RerunForm())
 
 
 @admin_bp.post("/jobs/<int:run_id>/rerun")
 @requires_role(Role.PLATFORM_ADMIN, Role.FINANCE)
 def rerun(run_id: int):
-    """Queue the failed invoicing run again (same date); already-made invoices are skipped, never repeated."""
+    """Queue a failed or abandoned invoicing run again (same date); invoices already made are skipped."""
     run = db.session.get(JobRun, run_id) or abort(404)
     form = RerunForm()
     if not form.validate_on_submit():
         flash("Nothing was re-run: use the Re-run button.", "error")
-    elif run.kind != INVOICING or run.status is not RunStatus.FAILED:
-        flash("Only a failed invoicing run can be re-run.", "error")
+    elif run.kind != INVOICING or not run.status.can_rerun:
+        flash("Only a failed or abandoned invoicing run can be re-run.", "error")
     else:
         after_commit("run_invoicing", run.args.get("as_of"), run.id)
-        commit()
-        flash(f"Invoicing run {run.id} queued again.", "success")
+        if commit():  # the queue refused it (Redis down): nothing will run it, so say so
+            flash(f"Invoicing run {run.id} could not be queued: the job queue is not answering. Nothing was "
+                  "invoiced. Try again in a few minutes, or run `flask invoices run` on the server.", "error")
+        else:
+            flash(f"Invoicing run {run.id} queued again.", "success")
     return see_other("admin_invoicing.jobs")
 
 

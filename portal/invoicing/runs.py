@@ -1,22 +1,66 @@
-"""Job records (JobRun): every scheduled or hand-started run leaves a row with its status, summary and error."""
+"""Job records (JobRun): every scheduled or hand-started run leaves a row with its status, summary and error.
+
+A run records its start, then its end. A process killed in between (SIGKILL, out of memory, RQ's own timeout,
+the host lost) records no end: once a run is older than its job's timeout plus a margin, it is marked
+"abandoned" — when the job page is read, or the next run of any kind starts — with what it actually did
+(for invoicing, the invoices carrying its id), and an invoicing run so marked can be re-run like a failed one.
+"""
 from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from portal.db import commit, utcnow
 from portal.extensions import db
-from portal.invoicing.models import JobRun, RunStatus
+from portal.invoicing.models import Invoice, JobRun, RunStatus
 
 INVOICING = "invoicing"
 REMINDERS = "reminders"
 POLICY_REVIEWS = "policy_reviews"
 
+# The RQ job timeout of each kind in seconds (jobs/invoicing.py, jobs/reminders.py; a test keeps them equal).
+# RQ kills a job's work-horse at its timeout, so a run still "running" after it, plus a margin, has no process.
+TIMEOUTS = {INVOICING: 1800, REMINDERS: 600, POLICY_REVIEWS: 600}
+ABANDON_MARGIN = timedelta(minutes=5)
+
+
+def abandon_stale_runs(now: datetime) -> list[JobRun]:
+    """Mark runs still "running" past their timeout as abandoned, saying what they did; the caller commits."""
+    running = db.session.execute(select(JobRun).where(JobRun.status == RunStatus.RUNNING)).scalars().all()
+    stale = [run for run in running
+             if run.started_at < now - timedelta(seconds=TIMEOUTS.get(run.kind, max(TIMEOUTS.values())))
+             - ABANDON_MARGIN]
+    for run in stale:
+        minutes = (TIMEOUTS.get(run.kind, max(TIMEOUTS.values())) + ABANDON_MARGIN.seconds) // 60
+        run.status, run.finished_at = RunStatus.ABANDONED, now
+        run.error = (f"No end was recorded within {minutes} minutes of its start: its process was killed or lost "
+                     "(or RQ stopped it at its timeout).")
+        if run.kind == INVOICING:
+            run.error += " Re-run it: weeks already invoiced are skipped, never invoiced twice."
+            run.summary = invoiced_by(run.id)
+    return stale
+
+
+def invoiced_by(run_id: int) -> str:
+    """What an invoicing run actually invoiced, from the invoices that carry its id."""
+    from portal.invoicing.services import pounds
+    from portal.tenancy import ALL_CENTRES
+
+    # A run invoices every centre: its record lists them all (awarding-body page).
+    made = db.session.execute(select(Invoice).where(Invoice.job_run_id == run_id).order_by(Invoice.number)
+                              .execution_options(**{ALL_CENTRES: True})).unique().scalars().all()
+    if not made:
+        return "Invoiced nothing before it stopped."
+    return "\n".join([f"Invoiced before it stopped ({len(made)}):"] + [
+        f"  created {i.reference} for {i.centre.name}, week of {i.week_start.isoformat()}, "
+        f"total {pounds(i.total_pence)}" for i in made])
+
 
 def start_run(kind: str, args: dict, rerun_of: int | None = None) -> JobRun:
+    abandon_stale_runs(utcnow())
     run = JobRun(kind=kind, args=args, status=RunStatus.RUNNING, rerun_of_id=rerun_of)
     db.session.add(run)
     commit()

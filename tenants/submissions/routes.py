@@ -88,14 +88,16 @@ def upload_page():
                                result_sheet=_incoming(form.result_sheet.data),
                                authenticity=_incoming(form.authenticity.data),
                                appendices=[i for i in map(_incoming, form.appendices.data or []) if i])
-    stored_names: list[str] = []
     try:
         submission = upload.upload_submission(
             g.centre, learner=learner, unit=unit, files=files, cover_page=form.cover_page.data,
             accept_corrected_name=form.accept_corrected_name.data, by=current_user,
             upload_dir=current_app.config["UPLOAD_DIR"], now=utcnow())
-        stored_names = [f.stored_name for f in submission.files]
-        commit()
+        commit()  # files of an upload that does not commit are removed with its transaction (storage.py)
+    except upload.StorageUnavailable as failed:
+        db.session.rollback()
+        form.form_errors.append(failed.message)
+        return _upload_page(form, units, 503)
     except upload.UploadRefused as refused:
         db.session.rollback()
         for field_name, message in refused.problems:
@@ -105,7 +107,6 @@ def upload_page():
     except IntegrityError:
         # Two uploads of the same learner, unit and number at once: the database keeps one current row.
         db.session.rollback()
-        storage.discard_names(current_app.config["UPLOAD_DIR"], stored_names)
         form.form_errors.append("Another upload for this learner and unit was made at the same moment: see the "
                                 "tracker before uploading again.")
         return _upload_page(form, units, 409)

@@ -3,10 +3,16 @@
 A stored name is a random uuid4 hex plus an extension taken from what the content *is* (sniffed), so neither
 the client's file name nor its declared content type ever reaches the file system or the download headers.
 Files are copied in chunks while their sha256 is computed: memory stays bounded whatever the size.
+
+A stored file belongs to the database transaction that stores it: if that transaction does not commit — any
+error, a refused upload, a lost database connection, a request that ends without committing — the file is
+removed when the transaction ends (a half-written file at once). Only a process killed between writing and
+committing leaves an orphan; `flask uploads check` finds and removes those (docs/reliability.md).
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import unicodedata
@@ -18,8 +24,13 @@ from typing import IO
 from urllib.parse import quote
 
 from flask import Response
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.documents.ooxml import sniff
+from portal.extensions import db
+
+log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 CONTENT_TYPES = {
@@ -60,13 +71,46 @@ def store(stream: IO[bytes], upload_dir: str | os.PathLike, extension: str) -> S
     stored_name = uuid.uuid4().hex + extension
     digest, size = hashlib.sha256(), 0
     stream.seek(0)
-    # "xb": never overwrite (a uuid4 collision would fail loudly rather than replace another centre's file).
-    with open(folder / stored_name, "xb") as out:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
+    path = folder / stored_name
+    try:
+        # "xb": never overwrite (a uuid4 collision would fail loudly rather than replace another centre's file).
+        with open(path, "xb") as out:
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+    except BaseException:  # disk full, I/O error, the request cancelled: no half-written file stays behind
+        path.unlink(missing_ok=True)
+        raise
+    _remove_unless_committed(path)
     return StoredFile(stored_name, digest.hexdigest(), size, CONTENT_TYPES[extension])
+
+
+# --- a stored file lives or dies with its transaction -----------------------------------------------------------
+
+_UNCOMMITTED = "uploads_uncommitted"
+
+
+def _remove_unless_committed(path: Path) -> None:
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # the file belongs to the transaction that will record it
+    session.info.setdefault(_UNCOMMITTED, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session) -> None:
+    if not session.in_nested_transaction():  # a savepoint released is not yet a commit
+        session.info.pop(_UNCOMMITTED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted_files(session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    for path in session.info.pop(_UNCOMMITTED, []):
+        path.unlink(missing_ok=True)
+        log.warning("removed %s: its database transaction did not commit", path.name)
 
 
 def path_of(upload_dir: str | os.PathLike, stored_name: str) -> Path:
@@ -76,12 +120,29 @@ def path_of(upload_dir: str | os.PathLike, stored_name: str) -> Path:
     return Path(upload_dir) / stored_name
 
 
-def discard(upload_dir: str | os.PathLike, stored: list[StoredFile]) -> None:
-    """Remove files stored for an upload that was then not recorded."""
-    discard_names(upload_dir, [item.stored_name for item in stored])
+def check(upload_dir: str | os.PathLike, *, referenced: set[str], now: float, grace_seconds: int) -> Check:
+    """Compare UPLOAD_DIR with the stored names the database references.
+
+    Orphans are stored-name files no row references, last modified more than `grace_seconds` before `now` (an
+    upload in progress has written its files and not yet committed its rows). Missing are referenced names
+    with no file. Files not named like stored files are not the portal's and are left alone.
+    """
+    folder = Path(upload_dir)
+    entries = os.scandir(folder) if folder.is_dir() else []
+    on_disk = {entry.name: entry for entry in entries if entry.is_file() and _STORED_NAME.match(entry.name)}
+    orphans = sorted(name for name, entry in on_disk.items()
+                     if name not in referenced and entry.stat().st_mtime < now - grace_seconds)
+    return Check(orphans=orphans, missing=sorted(referenced - on_disk.keys()))
 
 
-def discard_names(upload_dir: str | os.PathLike, stored_names: list[str]) -> None:
+@dataclass(frozen=True)
+class Check:
+    orphans: list[str]
+    missing: list[str]
+
+
+def remove(upload_dir: str | os.PathLike, stored_names: list[str]) -> None:
+    """Remove stored files by name (orphans found by `check`)."""
     for name in stored_names:
         path_of(upload_dir, name).unlink(missing_ok=True)
 

@@ -5,13 +5,13 @@ every problem found at once (`UploadRefused.problems`), because the browser forg
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.catalogue.services import is_approved_for
@@ -31,6 +31,8 @@ from tenants.submissions.models import (
     SubmissionFile,
     SubmissionStatus,
 )
+
+log = logging.getLogger(__name__)
 
 QC_WORKING_DAYS = 5
 SLA_WORKING_DAYS = 25
@@ -243,38 +245,38 @@ def upload_submission(centre, *, learner, unit, files: UploadFiles, cover_page: 
         submission.status = SubmissionStatus.HELD  # its clock starts only when the fee is accepted
     else:
         start_clock(submission, now, centre.nation)
-    stored = _store_files(submission, checked, stem, upload_dir, now)
+    _store_files(submission, checked, stem, upload_dir, now)  # removed again if this transaction does not commit
     db.session.add(submission)
-    try:
-        db.session.flush()
-    except IntegrityError:  # another upload of this number was recorded meanwhile: keep no orphan files
-        storage.discard_names(upload_dir, stored)
-        raise
+    db.session.flush()
     audit.record("submission_uploaded", actor=by, centre_id=centre.id, subject=stem,
                  detail=f"{count.total} words; {submission.status.label}")
     return submission
 
 
-def _store_files(submission: Submission, checked: list[Checked], stem: str, upload_dir, now: datetime) -> list[str]:
-    """Store each checked file under a generated name and attach its record; the stored names."""
-    stored: list[storage.StoredFile] = []
-    try:
-        appendix = 0
-        for item in checked:
+class StorageUnavailable(Refused):
+    """The files could not be written (disk full, I/O error): nothing was recorded."""
+
+
+def _store_files(submission: Submission, checked: list[Checked], stem: str, upload_dir, now: datetime) -> None:
+    """Store each checked file under a generated name and attach its record."""
+    appendix = 0
+    for item in checked:
+        try:
             saved = storage.store(item.incoming.stream, upload_dir, item.extension)
-            stored.append(saved)
-            appendix += item.kind is FileKind.APPENDIX
-            submission.files.append(SubmissionFile(
-                centre_id=submission.centre_id, kind=item.kind,
-                original_name=naming.stem_of(item.incoming.filename)[:200] + item.extension,
-                download_name=naming.download_name(stem, item.kind, item.extension,
-                                                   appendix if item.kind is FileKind.APPENDIX else 0),
-                stored_name=saved.stored_name, sha256=saved.sha256, size=saved.size,
-                content_type=saved.content_type, uploaded_at=now))
-    except OSError:
-        storage.discard(upload_dir, stored)
-        raise
-    return [item.stored_name for item in stored]
+        except OSError as error:
+            log.exception("storing an upload failed")
+            raise StorageUnavailable(
+                "The files could not be stored: the portal's file storage is full or failing "
+                f"({os.strerror(error.errno) if error.errno else type(error).__name__}). Nothing was recorded. "
+                "Try again later; if it keeps failing, tell the awarding body.") from error
+        appendix += item.kind is FileKind.APPENDIX
+        submission.files.append(SubmissionFile(
+            centre_id=submission.centre_id, kind=item.kind,
+            original_name=naming.stem_of(item.incoming.filename)[:200] + item.extension,
+            download_name=naming.download_name(stem, item.kind, item.extension,
+                                               appendix if item.kind is FileKind.APPENDIX else 0),
+            stored_name=saved.stored_name, sha256=saved.sha256, size=saved.size,
+            content_type=saved.content_type, uploaded_at=now))
 
 
 # --- the centre's choice for a held submission ------------------------------------------------------------------
@@ -296,3 +298,19 @@ def accept_fee(submission: Submission, *, by, now: datetime, nation) -> None:
     start_clock(submission, now, nation)
     audit.record("submission_fee_accepted", actor=by, centre_id=submission.centre_id, subject=str(submission.id),
                  detail=f"{submission.excess_fees} resubmission fee(s)")
+
+
+# --- orphan files ------------------------------------------------------------------------------------------------
+
+ORPHAN_GRACE_SECONDS = 3600  # an upload in progress has written its files and not yet committed its rows
+
+
+def check_upload_dir(upload_dir: str | os.PathLike, *, now: float,
+                     grace_seconds: int = ORPHAN_GRACE_SECONDS) -> storage.Check:
+    """Files in UPLOAD_DIR that no submission references (orphans), and referenced files that are missing."""
+    from portal.tenancy import ALL_CENTRES
+
+    # The upload directory is shared by every centre: a file is an orphan only if no centre's row names it.
+    referenced = set(db.session.execute(select(SubmissionFile.stored_name)
+                                        .execution_options(**{ALL_CENTRES: True})).scalars())
+    return storage.check(upload_dir, referenced=referenced, now=now, grace_seconds=grace_seconds)

@@ -18,6 +18,7 @@ EXPECTED = {  # name: (function, queue, cron string in London time, job timeout 
     "policy-review-reminders-daily-0645": ("jobs.reminders.send_policy_review_reminders", "reminders", "45 6 * * *",
                                            600),
     "stalled-email-every-15-minutes": ("jobs.email.resend_stalled_email", "email", "*/15 * * * *", 600),
+    "waiting-email-every-minute": ("jobs.email.send_waiting_email", "email", "* * * * *", 600),
 }
 
 
