@@ -37,14 +37,16 @@ def request_account():
     form = StaffRequestForm()
     if form.validate_on_submit():
         try:
-            user = services.request_staff_account(g.centre, name=form.name.data, email=form.email.data,
-                                                  job_title=form.job_title.data or "", requested_by=current_user)
+            services.request_staff_account(g.centre, name=form.name.data, email=form.email.data,
+                                           job_title=form.job_title.data or "", requested_by=current_user)
         except Refused as refused:
             apply_refusal(form, refused)
         else:
             commit()
-            flash(f"Requested an account for {user.name}. The Quality contact will approve or decline it.",
-                  "success")
+            # The same words whether or not the address already has an account elsewhere (see the service).
+            flash(f"Requested an account for {form.name.data.strip()} <{services.normalise_email(form.email.data)}>"
+                  ". If the address can have a new account, the request is listed here for the Quality contact "
+                  "to decide; if not, we have emailed the address instead.", "success")
             return see_other("centre.staff.accounts")
     return form_page("centre/staff_request.html", form, centre=g.centre)
 
