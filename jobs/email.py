@@ -100,3 +100,12 @@ def send_waiting_email(min_age_seconds: int = WAITING_AFTER_SECONDS) -> int:
 
 
 send_email.catch_up = (send_waiting_email, (0,))  # queued (with no minimum age) once Redis is back
+
+
+@job(queue="email", timeout=60)
+def send_password_reset(email: str) -> None:
+    """A forgotten password: the link goes out from here, so the request itself does the same work for every
+    address (portal.auth.services.request_password_reset)."""
+    from portal.auth.services import email_password_link
+
+    email_password_link(email)

@@ -30,6 +30,9 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     _ensure_instance_dirs(app)
     _init_extensions(app)
+    from portal.web import bound_route_numbers
+
+    bound_route_numbers(app)  # before the routes: ids in URLs stop at the database's integer range
     _register_blueprints(app)
     _register_models()
     _register_jobs()

@@ -46,9 +46,12 @@ class Config:
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)  # a signed-in session ends 8 hours after signing in
+    SESSION_IDLE_MINUTES = 30  # ... or after 30 minutes without a request (portal.auth.sessions)
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
+    # Strict-Transport-Security on every answer (production is served over HTTPS only); 0 turns it off.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session; a learner may take an hour to write
 
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted (rate limits
@@ -82,6 +85,7 @@ class DevelopmentConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-not-secret"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0  # plain http on 127.0.0.1
 
 
 class TestConfig(Config):
@@ -96,6 +100,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    HSTS_SECONDS = 0
     PASSWORD_HASH_PROFILE = "test"
     MAIL_SERVER = None
     WTF_CSRF_ENABLED = False

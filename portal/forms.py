@@ -1,7 +1,13 @@
-"""Form pieces shared by every area."""
+"""Form pieces shared by every area, and the input hygiene every form of the portal gets."""
+import re
+import unicodedata
+
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, MultipleFileField
+from werkzeug.datastructures import FileStorage
 from wtforms import SelectChoice, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.fields.choices import SelectFieldBase
+from wtforms.validators import DataRequired, Email, Length, StopValidation
 
 
 class ConfirmForm(FlaskForm):
@@ -44,3 +50,88 @@ def apply_refusal(form: FlaskForm, refused) -> None:
         field.errors = [*field.errors, refused.message]
     else:
         form.form_errors.append(refused.message)
+
+
+# --- hostile characters: every field of every form (see `_bind_field` below) --------------------------------
+
+# C0 controls (tab, newline and carriage return aside), DEL and C1 controls: never typed on purpose, and NUL
+# is refused by PostgreSQL. Bidi embeddings, overrides and isolates let a name shown to others read
+# backwards ("invoice\u202Efdp.exe"); an ordinary left-to-right or right-to-left mark (U+200E/F) stays.
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+CONTROLS_MESSAGE = ("This answer had hidden control characters in it (they can come from copying out of another "
+                    "program). We have taken them out: check it and send the form again.")
+# Programs a file name must never claim to be, anywhere in it ("report.exe.docx" too).
+EXECUTABLE_EXTENSIONS = frozenset({
+    "app", "apk", "bat", "cmd", "com", "cpl", "dll", "dmg", "exe", "gadget", "hta", "jar", "js", "jse", "lnk",
+    "msc", "msi", "msp", "pif", "ps1", "psm1", "reg", "scr", "sh", "vb", "vbe", "vbs", "wsf", "wsh"})
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """`value` without control characters or bidi controls (a form feed or vertical tab in a text box is a
+    line break)."""
+    if multiline:
+        value = value.replace("\x0b", "\n").replace("\x0c", "\n")
+    return BIDI_CONTROLS.sub("", CONTROLS.sub("", value))
+
+
+def clean_filename(name: str) -> str:
+    """An uploaded file's name as it may be stored and shown: NFC, the last path part only, no control or bidi
+    characters, no leading dots or spaces, at most 200 characters (keeping the extension)."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = BIDI_CONTROLS.sub("", CONTROLS.sub("", name)).strip().lstrip(". ")
+    stem, dot, extension = name.rpartition(".")
+    if dot and len(extension) <= 10 and len(name) > 200:
+        return stem[: 200 - len(extension) - 1] + "." + extension
+    return name[:200]
+
+
+def executable_extension(name: str) -> str | None:
+    """The program extension in file name `name` (".exe" in "notes.exe" or "notes.exe.pdf"), if there is one."""
+    parts = name.lower().split(".")[1:][-2:]
+    return next((f".{part.strip()}" for part in parts if part.strip() in EXECUTABLE_EXTENSIONS), None)
+
+
+class _Hygiene:
+    """The filter and first validator added to one bound field: clean what came in, then say so once."""
+
+    def __init__(self, multiline: bool):
+        self.multiline = multiline
+        self.removed = False
+        self.executable: str | None = None
+
+    def filter(self, data):
+        if isinstance(data, str):
+            cleaned = clean_text(data, multiline=self.multiline)
+            self.removed = self.removed or cleaned != data
+            return cleaned
+        if isinstance(data, list):
+            return [self.filter(item) for item in data]
+        if isinstance(data, FileStorage) and data.filename:
+            data.filename = clean_filename(data.filename)
+            self.executable = self.executable or executable_extension(data.filename)
+        return data
+
+    def __call__(self, form, field):
+        if self.executable:
+            field.errors.append(f"Files with the extension {self.executable} cannot be uploaded: upload Word, PDF "
+                                "or image files only.")
+            raise StopValidation()
+        if self.removed:
+            raise StopValidation(CONTROLS_MESSAGE)
+
+
+def _bind_field(meta, form, unbound_field, options):
+    """Bind a field as WTForms does, then give it the portal's input hygiene: control characters (NUL among
+    them) and bidi controls are taken out of every text answer, file names are normalised and program
+    extensions refused — at the form layer, before anything reaches a service or the database."""
+    field = unbound_field.bind(form=form, **options)
+    if isinstance(field, StringField | FileField | MultipleFileField | SelectFieldBase):
+        hygiene = _Hygiene(multiline=isinstance(field, TextAreaField))
+        field.filters = (hygiene.filter, *field.filters)
+        field.validators = [hygiene, *field.validators]
+    return field
+
+
+FlaskForm.Meta.bind_field = _bind_field

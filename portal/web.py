@@ -2,17 +2,52 @@
 from __future__ import annotations
 
 import functools
+import logging
+import secrets
 from collections.abc import Callable
 
-from flask import Flask, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
+from werkzeug.exceptions import InternalServerError
+from werkzeug.routing import IntegerConverter
 
 from portal.db import commit
 from portal.extensions import db, htmx, login_manager
 from portal.forms import apply_refusal
 from portal.rules import Refused
 from portal.workdays import to_london
+
+log = logging.getLogger(__name__)
+
+# The largest id any table holds: PostgreSQL's INTEGER (SQLite's is larger). A bigger number in a URL names
+# nothing, so it is a 404 — before it reaches the database, which would refuse it with an error.
+DB_INT_MAX = 2**31 - 1
+MAX_PAGE = 100_000  # no list of the portal has that many pages; a larger page number is a 404
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: at most DB_INT_MAX unless the rule says otherwise."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits, min, DB_INT_MAX if max is None else max, signed)
+
+
+def page_number(value: str) -> int:
+    """`type=` for a `?page=` argument: a number from 1 (anything below is 1); beyond MAX_PAGE, 404."""
+    number = int(value)
+    if number > MAX_PAGE:
+        abort(404)
+    return max(number, 1)
+
+
+def record_id(value: str) -> int:
+    """`type=` for an id in a query string: a number that can be an id, else the argument's default."""
+    number = int(value)
+    if not 1 <= number <= DB_INT_MAX:
+        raise ValueError(value)
+    return number
 
 
 def render(template: str, partial: str | None = None, **context):
@@ -156,7 +191,28 @@ def _london(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
     return to_london(moment).strftime(fmt) if moment else ""
 
 
+# Pages opened by a secret link in their URL: never cached, never sent on as a referrer, never indexed.
+PRIVATE_ENDPOINTS = frozenset({"auth.set_password", "centre.complaints.track", "centre.complaints.received",
+                               "complaints.track", "complaints.received"})
+PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+                      "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), interest-cohort=()")
+
+
 def _security_headers(response):
+    from flask import current_app
+
+    if request.endpoint in PRIVATE_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    elif request.endpoint != "static" and (session.get("_user_id") or current_user.is_authenticated):
+        # A signed-in page (or the answer that signed someone in or out): not for the browser's cache, where
+        # Back after signing out, or the next person at a shared computer, would find it.
+        response.headers["Cache-Control"] = "no-store"
+    if current_app.config.get("HSTS_SECONDS"):
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -173,11 +229,50 @@ def _error(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _without_bidi_controls(value):
+    """Jinja's finalize: every string a template shows loses bidi embeddings/overrides/isolates, so a name
+    stored before input was cleaned cannot read backwards on anyone's page (safe markup is left alone)."""
+    from portal.forms import BIDI_CONTROLS
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return BIDI_CONTROLS.sub("", value)
+    return value
+
+
+def _server_error(error: InternalServerError):
+    """The portal's own page for an unexpected error, with a reference the person can quote (it is in the log
+    beside the traceback)."""
+    reference = "E-" + secrets.token_hex(4).upper()
+    log.error("server error %s on %s %s", reference, request.method, request.path,
+              exc_info=getattr(error, "original_exception", None))
+    try:
+        db.session.rollback()  # a failed statement must not break the layout's own queries
+        referrer = request.referrer or ""
+        back = referrer if referrer.startswith(request.host_url) and referrer != request.url else None
+        page = render_template("errors/500.html", reference=reference, back=back)
+    except Exception:  # the layout itself failed (the database is down): a plain page, still with the reference
+        log.exception("server error %s: the error page could not use the layout", reference)
+        page = (f"<!doctype html><html lang=\"en-GB\"><title>Something went wrong – Centre Portal</title>"
+                f"<h1>Something went wrong</h1><p>Nothing you sent was lost if you saw no confirmation: try again "
+                f"in a few minutes.</p><p>Reference: <strong>{reference}</strong></p><p><a href=\"/\">Go to the "
+                f"Centre Portal home page</a></p></html>")
+    response = make_response(page, 500)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def bound_route_numbers(app: Flask) -> None:
+    """Before any blueprint is registered: `<int:...>` in routes stops at DB_INT_MAX."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+
 def init_app(app: Flask) -> None:
     """Attach template helpers, error pages and headers."""
     app.jinja_env.filters["london"] = _london
     app.jinja_env.globals["htmx_version"] = "2.0.11"
+    app.jinja_env.finalize = _without_bidi_controls
     app.after_request(_security_headers)
+    app.register_error_handler(InternalServerError, _server_error)
 
     @app.errorhandler(403)
     def forbidden(error):

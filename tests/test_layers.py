@@ -199,15 +199,19 @@ def test_one_way_to_scope_by_centre():
 
 
 def unexplained_safety_net_lifts(source: str) -> list[int]:
-    """Lines using `ALL_CENTRES` (other than importing it) with no comment on that line or the two above."""
+    """Lines using `ALL_CENTRES` (other than importing it) with no comment in the statement that uses it or on
+    the two lines above that statement."""
     lines = source.splitlines()
+    tree = ast.parse(source)
+    uses = {node.lineno for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == "ALL_CENTRES"}
+    statements = [node for node in ast.walk(tree) if isinstance(node, ast.stmt)]
     unexplained = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Name) and node.id == "ALL_CENTRES":
-            window = lines[max(node.lineno - 3, 0): node.lineno]
-            if not any("#" in line for line in window):
-                unexplained.append(node.lineno)
-    return sorted(unexplained)
+    for line in sorted(uses):
+        # The innermost statement holding the use: its first line, and the two lines above it, may say why.
+        start = max((s.lineno for s in statements if s.lineno <= line <= (s.end_lineno or s.lineno)), default=line)
+        if not any("#" in text for text in lines[max(start - 3, 0): line]):
+            unexplained.append(line)
+    return unexplained
 
 
 def test_every_lift_of_the_safety_net_says_why():

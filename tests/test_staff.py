@@ -147,21 +147,45 @@ def test_request_validation_keeps_what_was_typed(app, centre, colleague, mailbox
     assert mailbox.messages == []
 
 
-@pytest.mark.parametrize("existing", ["qc", "colleague-upper-case", "other-centre", "awarding-body"])
-def test_duplicate_email_refused_beside_the_field(app, centre, other_centre, colleague, make_admin, existing):
+@pytest.mark.parametrize("existing", ["qc", "colleague-upper-case"])
+def test_duplicate_email_at_this_centre_refused_beside_the_field(app, centre, colleague, existing):
     email = {"qc": lambda: quality_contact_of(centre).email,
-             "colleague-upper-case": lambda: colleague.email.upper(),
-             "other-centre": lambda: quality_contact_of(other_centre).email,
-             "awarding-body": lambda: make_admin("finance").email}[existing]()
+             "colleague-upper-case": lambda: colleague.email.upper()}[existing]()
     client = signed_in(app, colleague)
     count = db.session.query(User).count()
 
     response = client.post(staff_url(centre, "/accounts/new"), data=request_form(email=email))
 
     assert response.status_code == 422
-    assert field_error(response.data, "email") == "An account with this email address already exists."
+    assert field_error(response.data, "email") == (
+        "Someone at this centre already has an account with this email address.")
     assert input_value(response.data, "name") == "Priya Shah"
     assert db.session.query(User).count() == count
+
+
+@pytest.mark.parametrize("existing", ["other-centre", "awarding-body"])
+def test_an_address_used_elsewhere_is_not_revealed_to_a_centre(app, centre, other_centre, colleague, make_admin,
+                                                               existing):
+    """Issue 10 §2: "already exists" told a centre which addresses other centres (and the awarding body) use."""
+    email = {"other-centre": lambda: quality_contact_of(other_centre).email,
+             "awarding-body": lambda: make_admin("finance").email}[existing]()
+    client = signed_in(app, colleague)
+    count = db.session.query(User).count()
+
+    response = client.post(staff_url(centre, "/accounts/new"), data=request_form(email=email))
+
+    assert response.status_code == 303
+    assert "already" not in client.get(response.location).get_data(as_text=True)
+    assert db.session.query(User).count() == count
+    assert audit_events("staff_requested") == []
+
+
+def test_the_awarding_body_is_told_plainly(app, centre, other_centre, make_admin):
+    client = signed_in(app, make_admin("platform_admin"))
+    response = client.post(f"/admin/centres/{centre.id}/staff",
+                           data=request_form(email=quality_contact_of(other_centre).email, prefix="staff-"))
+    assert response.status_code == 422
+    assert field_error(response.data, "staff-email") == "An account with this email address already exists."
 
 
 @pytest.mark.parametrize(("learner_at", "learner_status", "allowed"), [

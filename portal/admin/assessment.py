@@ -30,7 +30,7 @@ from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm, choices
 from portal.rules import Refused
-from portal.web import act_on, render, requires_role, see_other
+from portal.web import act_on, page_number, render, requires_role, see_other
 from tenants.learners.models import Learner
 from tenants.learners.services import find_learner
 from tenants.models import Centre
@@ -117,7 +117,7 @@ def queue(queue_name: str):
     form.assessor.choices = choices([("", "Anyone"), ("me", "Me"), ("none", "Not allocated"),
                                      *((str(u.id), u.name) for u in awarding_body_staff_with(Role.ASSESSMENT))])
     valid = form.validate()
-    filters = QueueFilters(page=request.args.get("page", 1, type=int), **(
+    filters = QueueFilters(page=request.args.get("page", 1, type=page_number), **(
         {name: form[name].data or "" for name in ("due", "assessor", "sampled")} if valid else {}))
     now = utcnow()
     rows, total = assessment_queue(selected, filters, user_id=current_user.id, now=now)

@@ -23,7 +23,7 @@ from portal.complaints.queries import (
 from portal.db import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.web import act_on, render, requires_role, see_other
+from portal.web import act_on, page_number, render, requires_role, see_other
 from tenants.complaints import escalation, handling
 from tenants.complaints.models import Audience, Complaint, Level, Status
 from tenants.complaints.queries import history
@@ -42,7 +42,7 @@ READERS = (*HANDLERS, Role.PLATFORM_ADMIN)  # read-only for a reader without the
 def queue():
     form = forms.QueueFilterForm(request.args)
     valid = form.validate()
-    filters = QueueFilters(page=request.args.get("page", 1, type=int), **(
+    filters = QueueFilters(page=request.args.get("page", 1, type=page_number), **(
         {name: form[name].data or "" for name in ("status", "role", "due", "assigned", "route")} if valid else {}))
     now = utcnow()
     rows, total = awarding_body_queue(filters, user_id=current_user.id, now=now)

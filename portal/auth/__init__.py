@@ -3,9 +3,13 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Load the signed-in user from the session and send the signed-out to the sign-in page."""
+    """Load the signed-in user from the session, end sessions past their idle or absolute limit (on every
+    request), and send the signed-out to the sign-in page."""
+    from portal.auth import sessions
     from portal.auth.services import load_session_user
     from portal.extensions import login_manager
+
+    app.before_request(sessions.check)
 
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to see that page."

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, enum_column, utcnow
@@ -67,6 +67,9 @@ class User(UserMixin, CentreOwnedOptional, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(String(500), default="")
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Wrong passwords in a row (from any address) and, after a few, when sign-in may be tried again.
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sign_in_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     centre = relationship("Centre", lazy="joined")
     role_grants: Mapped[list[RoleGrant]] = relationship(

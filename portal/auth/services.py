@@ -9,13 +9,22 @@ from sqlalchemy import select, update
 
 from portal import audit
 from portal.auth.models import AccountStatus, PasswordLink, User, new_session_token
-from portal.auth.passwords import MIN_LENGTH, hash_password, verify_password
+from portal.auth.passwords import MIN_LENGTH, hash_password, is_common_password, verify_password
+from portal.background import after_commit
 from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import link_to, queue_email
 from portal.rules import Refused
 from portal.tenancy import ALL_CENTRES, of_awarding_body
 from portal.tokens import new_token, token_hash
+
+# Per-account sign-in throttle (the per-address limit is the route's). A few wrong passwords are free; then
+# each one pauses the account's sign-in for longer (1, 2, 4, 8, then 15 minutes at most), so guessing from
+# many addresses is slow but an attacker can never keep the holder out for long: a set-password link (from
+# "forgot password") ends the pause at once. The holder is emailed when WARN_AFTER wrong passwords are reached.
+FREE_FAILURES = 4
+LONGEST_PAUSE = timedelta(minutes=15)
+WARN_AFTER = 10
 
 
 def normalise_email(email: str) -> str:
@@ -42,6 +51,11 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """End every live session of the account: cookies carry the session token, which changes here."""
+    user.session_token = new_session_token()
+
+
 def may_sign_in(user: User) -> bool:
     """Only active accounts with a password, at an approved centre (or at the awarding body), sign in."""
     if user.status is not AccountStatus.ACTIVE or not user.password_hash:
@@ -50,16 +64,55 @@ def may_sign_in(user: User) -> bool:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The account these credentials sign in, or None (for every reason: the message never says which)."""
+    """The account these credentials sign in, or None (for every reason: the message never says which).
+
+    Every wrong password counts against the account, whichever address it comes from; while the account's
+    sign-in is paused even the right password is refused (and not checked: a guess then tells nothing).
+    """
     user = find_user_by_email(email)
-    if user is None:
+    now = utcnow()
+    if user is None or (user.sign_in_paused_until is not None and user.sign_in_paused_until > now):
         verify_password(None, password)  # same cost as a real check, so timing tells nothing
         return None
-    if not verify_password(user.password_hash, password) or not may_sign_in(user):
+    if not verify_password(user.password_hash, password):
+        _count_failure(user, now)
         return None
-    user.last_sign_in_at = utcnow()
+    if not may_sign_in(user):
+        return None
+    user.failed_sign_ins, user.sign_in_paused_until = 0, None
+    user.last_sign_in_at = now
     audit.record("signed_in", actor=user, centre_id=user.centre_id, subject=user.email)
     return user
+
+
+def pause_after(failures: int) -> timedelta | None:
+    """How long sign-in pauses after `failures` wrong passwords in a row (None: not paused)."""
+    if failures <= FREE_FAILURES:
+        return None
+    return min(timedelta(minutes=2 ** min(failures - FREE_FAILURES - 1, 10)), LONGEST_PAUSE)
+
+
+def _count_failure(user: User, now) -> None:
+    # One UPDATE adds the failure, so wrong passwords arriving together from many addresses all count. Sign-in
+    # comes before any centre is current: the account is named by its id.
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(failed_sign_ins=User.failed_sign_ins + 1)
+                       .execution_options(synchronize_session=False, **{ALL_CENTRES: True}))
+    db.session.refresh(user, ["failed_sign_ins"])
+    failures = user.failed_sign_ins
+    pause = pause_after(failures)
+    if pause is not None:
+        user.sign_in_paused_until = now + pause
+    if failures == WARN_AFTER and user.status is AccountStatus.ACTIVE:
+        audit.record("sign_in_paused", centre_id=user.centre_id, subject=user.email,
+                     detail=f"{failures} wrong passwords in a row")
+        queue_email(user.email, "Wrong passwords for your Centre Portal account", (
+            f"Hello {user.name},\n\nSomeone has tried to sign in to your Centre Portal account with the wrong "
+            f"password {failures} times in a row. To protect it, each further wrong password pauses sign-in "
+            f"for up to {LONGEST_PAUSE.seconds // 60} minutes.\n\nIf this was you, wait a few minutes or set a "
+            f"new password (it ends the pause at once):\n{link_to('auth.forgot_password')}\n\n"
+            "If it was not you, your password has not been given away: nobody signed in. If it keeps happening, "
+            "set a new, long password and tell the awarding body.\n"), centre_id=user.centre_id)
 
 
 def issue_password_link(user: User, *, reason: str) -> str:
@@ -102,17 +155,28 @@ def set_password_from_link(token: str, password: str) -> User:
     user = link.user
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
+    user.failed_sign_ins, user.sign_in_paused_until = 0, None  # the holder proved it is them: no pause
     link.used_at = utcnow()
     audit.record("password_set", actor=user, centre_id=user.centre_id, subject=user.email)
     return user
 
 
 def request_password_reset(email: str) -> None:
-    """Email a set-password link if the address has an active account; say nothing either way."""
+    """Ask for a set-password link for `email`. The request does the same work whether or not the address has
+    an account (it only queues a job), so neither its answer nor its timing says which."""
+    after_commit("send_password_reset", normalise_email(email))
+
+
+def email_password_link(email: str) -> None:
+    """Email a set-password link if the address has an active account; nothing otherwise (the job
+    `send_password_reset` calls this, never the request)."""
+    from portal.db import commit
+
     user = find_user_by_email(email)
     if user is not None and user.status is AccountStatus.ACTIVE:
         issue_password_link(user, reason="Someone (we hope you) asked to reset your password.")
         audit.record("password_reset_requested", centre_id=user.centre_id, subject=user.email)
+        commit()
 
 
 def check_password_rules(password: str) -> None:
@@ -121,6 +185,9 @@ def check_password_rules(password: str) -> None:
         raise Refused(f"Use at least {MIN_LENGTH} characters.", field="password")
     if len(set(password)) < 4:
         raise Refused("Use a password that is harder to guess.", field="password")
+    if is_common_password(password):
+        raise Refused("That password is on a list of passwords that are common or have been leaked, so it is "
+                      "easy to guess. Choose another: a few unrelated words make a good one.", field="password")
 
 
 def awarding_body_staff_with(role) -> list[User]:

@@ -7,7 +7,7 @@ from flask_login import current_user
 from portal.db import utcnow
 from portal.forms import ConfirmForm, choices
 from portal.tenancy import get_or_404
-from portal.web import act_on, render, see_other
+from portal.web import act_on, page_number, render, see_other
 from tenants.complaints import handling
 from tenants.complaints.forms import AssignForm, CloseStageForm, ExtendForm, QueueFilterForm, UpdateForm
 from tenants.complaints.models import Audience, Complaint, Level, Route
@@ -25,7 +25,7 @@ def queue():
     form.validate()
     filters = QueueFilters(status=form.status.data or "active", due=form.due.data or "",
                            category=form.category.data or "", assigned=form.assigned.data or "",
-                           page=request.args.get("page", 1, type=int))
+                           page=request.args.get("page", 1, type=page_number))
     now = utcnow()
     rows, total = centre_queue(filters, user_id=current_user.id, now=now, nation=g.centre.nation)
     return render("complaints/queue.html", "complaints/_queue_table.html", centre=g.centre, form=form,

@@ -1,7 +1,7 @@
 """A centre's public complaint pages: no account, "centre process first" (SPEC §5.2)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from portal.db import commit, utcnow
 from portal.extensions import limiter
@@ -37,8 +37,11 @@ def _referral_details(form: ReferralForm) -> ComplaintDetails:
 
 
 def _received(complaint, token: str | None):
-    session["complaint_received"] = {"reference": complaint.reference, "token": token}
-    return redirect(url_for("centre.complaints.received"), code=303)
+    """The answer to a submission: the reference and, once, the private link. Nothing is kept in the browser's
+    session, so no later visit (nor another centre's page) shows either; the email keeps them."""
+    link = url_for("centre.complaints.track", token=token) if token else None
+    return private_page(render_template("complaints/received.html", centre=g.centre, reference=complaint.reference,
+                                        link=link))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -82,12 +85,8 @@ def result_dispute():
 
 @bp.get("/received")
 def received():
-    receipt = session.get("complaint_received")
-    if not receipt:
-        return redirect(url_for("centre.complaints.start"), code=303)
-    link = url_for("centre.complaints.track", token=receipt["token"]) if receipt.get("token") else None
-    return private_page(render_template("complaints/received.html", centre=g.centre, reference=receipt["reference"],
-                                        link=link))
+    """Where the old redirect after a submission landed (a bookmark, Back): the receipt was shown once."""
+    return redirect(url_for("centre.complaints.start"), code=303)
 
 
 def _case_or_refusal(token: str):

@@ -3,7 +3,7 @@ from flask import Blueprint, g, request
 from flask_login import current_user
 
 from portal.tenancy import get_or_404
-from portal.web import attempt, form_page, partial_or_see_other, render, save_form, see_other
+from portal.web import attempt, form_page, page_number, partial_or_see_other, render, save_form, see_other
 from tenants.context import require_member
 from tenants.learners import services
 from tenants.learners.forms import STATUS_LABELS, LearnerForm, LearnerSearchForm, LearnerStatusForm
@@ -19,7 +19,7 @@ def index():
     form.validate()
     status = LearnerStatus(form.status.data) if form.status.data and not form.status.errors else None
     query = form.q.data if form.q.data and not form.q.errors else ""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=page_number)
     rows, total = services.search_learners(g.centre, query, status=status, page=page)
     return render("learners/index.html", "learners/_table.html", centre=g.centre, form=form, learners=rows,
                   total=total, page=page, page_size=services.PAGE_SIZE, labels=STATUS_LABELS,

@@ -32,11 +32,16 @@ def accounts():
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
 def request_account():
+    form = StaffRequestForm()
+    # The same words whether or not the address already has an account elsewhere (see the service).
     return save_form(
-        StaffRequestForm(),
+        form,
         lambda form: services.request_staff_account(g.centre, name=form.name.data, email=form.email.data,
                                                     job_title=form.job_title.data or "", requested_by=current_user),
-        done=lambda user: f"Requested an account for {user.name}. The Quality contact will approve or decline it.",
+        done=lambda _: f"Requested an account for {form.name.data.strip()} "
+                       f"<{services.normalise_email(form.email.data)}>. If the address can have a new account, the "
+                       "request is listed here for the Quality contact to decide; if not, we have emailed the "
+                       "address instead.",
         then=lambda _: see_other("centre.staff.accounts"),
         page=lambda form: form_page("centre/staff_request.html", form, centre=g.centre))
 

@@ -44,12 +44,29 @@ def _refuse_learner_in_progress(centre: Centre, email: str) -> None:
                       "progress, so cannot have a staff account until it is completed.", field="email")
 
 
-def request_staff_account(centre: Centre, *, name: str, email: str, job_title: str, requested_by: User) -> User:
-    """Create a pending account for the Quality contact to approve or decline."""
+ADDRESS_IN_USE = "Someone at this centre already has an account with this email address."
+IN_USE_ELSEWHERE = "An account with this email address already exists."
+
+
+def request_staff_account(centre: Centre, *, name: str, email: str, job_title: str,
+                          requested_by: User) -> User | None:
+    """Create a pending account for the Quality contact to approve or decline.
+
+    An address used by this centre's own account is refused (that is the centre's to know). An address used at
+    another centre or at the awarding body is not said to exist: to a member of a centre the request looks
+    like any other (the caller answers with the same words), nothing is created, and the holder of the address
+    is told. Returns None in that case. The awarding body, which sees every account, is told plainly.
+    """
     email = normalise_email(email)
-    if find_user_by_email(email) is not None:
-        raise Refused("An account with this email address already exists.", field="email")
+    existing = find_user_by_email(email)
+    if belongs_to(existing, centre):
+        raise Refused(ADDRESS_IN_USE, field="email")
+    if existing is not None and requested_by.is_awarding_body:
+        raise Refused(IN_USE_ELSEWHERE, field="email")
     _refuse_learner_in_progress(centre, email)
+    if existing is not None:
+        _tell_the_holder(existing, centre, requested_by)
+        return None
     user = User(centre_id=centre.id, name=name.strip(), email=email, job_title=job_title.strip(),
                 status=AccountStatus.PENDING, requested_by_id=requested_by.id)
     db.session.add(user)
@@ -63,6 +80,19 @@ def request_staff_account(centre: Centre, *, name: str, email: str, job_title: s
             f"<{email}> at {centre.name}.\nOnly you, as the centre's Quality contact, can approve or "
             "decline it: sign in to the Centre Portal and open Staff.\n"), centre_id=centre.id)
     return user
+
+
+def _tell_the_holder(holder: User, centre: Centre, requested_by: User) -> None:
+    """A centre asked for an account with an address that already has one elsewhere: tell its holder (only
+    them), and keep a record for the awarding body (not in either centre's audit log)."""
+    audit.record("staff_request_address_in_use", actor=requested_by, centre_id=None, subject=holder.email,
+                 detail=f"requested at {centre.name}")
+    queue_email(holder.email, f"Staff account request at {centre.name}", (
+        f"Hello {holder.name},\n\nSomeone at {centre.name} asked the Centre Portal for a staff account with this "
+        "email address. It already has an account, and an address can hold only one, so no account was "
+        f"made.\n\nIf you now work at {centre.name}, ask them to use another work address for you, or ask "
+        "the awarding body to help. If this means nothing to you, you need do nothing.\n"),
+        centre_id=holder.centre_id)
 
 
 def _pending(centre: Centre, user: User) -> None:

@@ -11,7 +11,7 @@ from portal.extensions import db, htmx
 from portal.forms import ConfirmForm, apply_refusal, choices
 from portal.rules import Refused
 from portal.tenancy import get_or_404, scoped_select
-from portal.web import attempt, partial_or_see_other, render, see_other
+from portal.web import attempt, page_number, partial_or_see_other, record_id, render, see_other
 from tenants.context import require_member
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.submissions import fees, storage, tracker, upload
@@ -39,7 +39,8 @@ def tracker_page():
     form.validate()
     filters = tracker.TrackerFilters(status=form.status.data or "", unit=form.unit.data,
                                      learner=form.learner.data or "",
-                                     sort=form.sort.data or "uploaded", page=request.args.get("page", 1, type=int))
+                                     sort=form.sort.data or "uploaded",
+                                     page=request.args.get("page", 1, type=page_number))
     now = utcnow()
     rows, total = tracker.tracker(filters)
     rates = tracker.referral_rates(g.centre.id, now)
@@ -57,8 +58,8 @@ def _upload_form(units, learners) -> UploadForm:
         (le.id, f"{le.last_name}, {le.first_name} ({le.enrolment_number})") for le in learners])
     form.unit.choices = choices([("", "Choose a unit")] + [(u.id, f"{u.code} {u.title}") for u in units])
     if request.method == "GET":
-        form.learner.data = request.args.get("learner", type=int)
-        form.unit.data = request.args.get("unit", type=int)
+        form.learner.data = request.args.get("learner", type=record_id)
+        form.unit.data = request.args.get("unit", type=record_id)
     return form
 
 

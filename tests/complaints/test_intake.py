@@ -60,8 +60,6 @@ def test_complaint_gets_reference_link_and_notifications(client, policy_centre, 
     stored = db.session.execute(select(TrackingLink.token_hash)).scalars().all()
     assert stored == [hashlib.sha256(token.encode()).hexdigest()]
     assert mailbox.to(quality_contact_of(policy_centre).email)
-    received = client.get(f"/c/{policy_centre.slug}/complaints/received").get_data(as_text=True)
-    assert complaint.reference in received
     second, _ = complain(policy_centre, email="other@example.org")
     assert second.reference.endswith("000002")
 
@@ -148,7 +146,7 @@ def test_suspended_centre_takes_no_complaints(client, policy_centre):
 def test_referrals_are_recorded_with_next_step(client, policy_centre, mailbox, make_admin, kind, path, prefix, phrase):
     quality = make_admin("quality")
     data = {"name": "Sam Smith", "email": "sam@example.org", "summary": "Answers were shared", "hp_contact": ""}
-    assert client.post(f"/c/{policy_centre.slug}/complaints/{path}", data=data).status_code == 303
+    assert client.post(f"/c/{policy_centre.slug}/complaints/{path}", data=data).status_code == 200
     case = db.session.execute(select(Complaint)).scalar_one()
     assert case.kind is kind and case.status is Status.REFERRED and not case.stages
     assert case.reference.startswith(f"{prefix}-{policy_centre.centre_number}-")

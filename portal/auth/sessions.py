@@ -1,0 +1,90 @@
+"""How long a signed-in browser session lives, and the safe place to go after signing in.
+
+The session cookie is signed, not stored on the server, so a copy of it works wherever it is replayed until
+the account's session token changes (`User.get_id` carries it): signing out and setting a password rotate
+it. On top of that a session ends after IDLE without a request and, whatever the activity, ABSOLUTE after
+signing in — both checked here on every request from the times the session carries (a session without them,
+made before these rules, has ended).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, session
+from flask_login import logout_user
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from portal.db import utcnow
+
+SIGNED_IN_AT = "signed_in_at"
+SEEN_AT = "seen_at"
+TOUCH_EVERY = 60  # seconds: the cookie is rewritten at most this often just to move the idle clock
+
+
+def idle_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+def absolute_limit() -> timedelta:
+    return current_app.config["PERMANENT_SESSION_LIFETIME"]
+
+
+def start() -> None:
+    """Call at sign-in, after `login_user`: the session's clocks start now."""
+    now = utcnow().timestamp()
+    session[SIGNED_IN_AT] = session[SEEN_AT] = now
+
+
+def check() -> None:
+    """Before each request: end a signed-in session that has been idle too long or has lived too long."""
+    if "_user_id" not in session:
+        return
+    now = utcnow().timestamp()
+    signed_in_at, seen_at = session.get(SIGNED_IN_AT), session.get(SEEN_AT)
+    if not isinstance(signed_in_at, int | float) or not isinstance(seen_at, int | float):
+        why = "Your session has ended. Sign in again."
+    elif now - signed_in_at >= absolute_limit().total_seconds():
+        hours = absolute_limit().total_seconds() / 3600
+        why = f"You were signed out {hours:g} hours after signing in. Sign in again to carry on."
+    elif now - seen_at >= idle_limit().total_seconds():
+        minutes = idle_limit().total_seconds() / 60
+        why = f"You were signed out after {minutes:g} minutes without activity. Sign in again to carry on."
+    else:
+        if now - seen_at >= TOUCH_EVERY:
+            session[SEEN_AT] = now
+        return
+    logout_user()
+    session.clear()
+    flash(why, "info")
+
+
+# What a browser ignores or rewrites in a URL before following it (WHATWG URL parsing): C0 controls and
+# spaces at either end are stripped, tab and newline are removed anywhere, and a backslash is a slash.
+_EDGES = "".join(chr(c) for c in range(0x21))
+_REMOVED = re.compile(r"[\t\n\r]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` as the browser would follow it, if that is a path of this site; else None.
+
+    Judged after the browser's own clean-up, so `/\t/evil.example` (which a browser reads as `//evil.example`)
+    is refused, and only paths that a route of this app answers are accepted.
+    """
+    if not target:
+        return None
+    cleaned = _REMOVED.sub("", target.strip(_EDGES)).replace("\\", "/")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in cleaned):
+        return None
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return None
+    try:
+        current_app.url_map.bind("portal.invalid").match(parts.path, method="GET")
+    except RequestRedirect:
+        pass  # a path the app answers with a redirect (a missing trailing slash): still this site
+    except (NotFound, MethodNotAllowed):
+        return None
+    return cleaned
