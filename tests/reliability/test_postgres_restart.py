@@ -1,0 +1,87 @@
+"""PostgreSQL restarted under load (issue 10 §1, docs/reliability.md): learners keep posting complaints while every
+connection to the database is terminated again and again (pg_terminate_backend on this module's OWN database,
+as a restart does to its clients). What the portal promises: a complaint it confirmed (303) is saved, whole;
+nothing is half-saved; once PostgreSQL answers again the next request works, with no restart of the portal.
+
+Runs in both passes: the module makes its own PostgreSQL database whatever TEST_DATABASE says.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import select
+
+from portal import create_app
+from portal.config import TestConfig
+from portal.extensions import db
+from tenants.complaints.models import Complaint, ComplaintStage, TrackingLink
+from tests import services
+from tests.complaints.conftest import COMPLAINT_FORM
+
+LEARNERS, EACH = 4, 8
+RESTARTS = 3  # each one drops every connection, busy or idle, as a restart does
+
+
+@pytest.fixture(scope="module")
+def database_url():
+    url = services.create_postgres_database()
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    yield url
+    services.drop_postgres_database(url)
+
+
+def terminate_every_connection(url: str) -> int:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        return len(admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchall())
+
+
+def test_postgresql_restarted_under_load_loses_no_confirmed_complaint(app, policy_centre, database_url):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a failed request is an error page, as in production
+    slug, answers, lock = policy_centre.slug, {}, threading.Lock()
+
+    def learner(n: int) -> None:
+        client = app.test_client()
+        for i in range(EACH):
+            email = f"learner{n}-{i}@example.org"
+            response = client.post(f"/c/{slug}/complaints/new", data={**COMPLAINT_FORM, "email": email},
+                                   environ_base={"REMOTE_ADDR": f"10.0.{n}.{i}"})
+            with lock:
+                answers[email] = response.status_code
+
+    db.session.remove()
+    threads = [threading.Thread(target=learner, args=(n,)) for n in range(LEARNERS)]
+    for thread in threads:
+        thread.start()
+    terminated, restarts = 0, 0
+    while any(thread.is_alive() for thread in threads):
+        time.sleep(0.15)
+        if restarts < RESTARTS:
+            terminated += terminate_every_connection(database_url)
+            restarts += 1
+    for thread in threads:
+        thread.join()
+
+    assert terminated > 0
+    assert len(answers) == LEARNERS * EACH
+    assert set(answers.values()) <= {303, 500}, answers
+    saved = {c.complainant_email: c for c in db.session.execute(select(Complaint)).scalars()}
+    confirmed = {email for email, status in answers.items() if status == 303}
+    assert confirmed <= saved.keys()  # every complaint the learner was told about is there
+    for complaint in saved.values():  # and whole: its stage and its private link were saved with it
+        assert complaint.reference
+        assert db.session.execute(select(ComplaintStage).where(ComplaintStage.complaint_id == complaint.id)).first()
+        assert db.session.execute(select(TrackingLink).where(TrackingLink.complaint_id == complaint.id)).first()
+
+    after = app.test_client().post(f"/c/{slug}/complaints/new", data={**COMPLAINT_FORM, "email": "after@example.org"},
+                                   environ_base={"REMOTE_ADDR": "10.1.0.1"})
+    assert after.status_code == 303  # PostgreSQL is back: no restart of the portal needed (pool_pre_ping)
