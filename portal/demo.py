@@ -28,7 +28,7 @@ from tenants.models import Centre
 from tenants.policy import services as policy
 from tenants.policy.models import PolicyTemplate
 from tenants.staff import services as staff
-from tenants.submissions import assessment
+from tenants.submissions import assessment, naming
 from tenants.submissions import upload as uploads
 from tenants.submissions.models import Result, Submission
 
@@ -140,7 +140,7 @@ def _upload(centre: Centre, qc: User, enr: str, unit_code: str, words: int, *, n
     learner = db.session.execute(db.select(Learner).where(Learner.centre_id == centre.id,
                                                           Learner.enrolment_number == enr)).scalar_one()
     unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
-    name = f"{learner.first_name[0]}.{learner.last_name}-{learner.enrolment_number}({number}).docx"
+    name = naming.learner_stem(learner, number) + ".docx"  # as a careful centre names the file
     files = uploads.UploadFiles(assessment=uploads.Incoming(name, io.BytesIO(_essay(words, seed=len(enr) + words))),
                                 result_sheet=uploads.Incoming("result sheet.docx", io.BytesIO(_result_sheet(learner))))
     submission = uploads.upload_submission(
