@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from portal.db import utcnow
 from portal.extensions import db
 from portal.invoicing import services
-from portal.invoicing.models import FeeSchedule, Invoice, JobRun, LineKind
+from portal.invoicing.models import FeeSchedule, Invoice, InvoiceLine, JobRun, LineKind
 from portal.rules import Refused
 from portal.workdays import Nation, london_date
 from tenants.submissions import upload
@@ -111,8 +111,6 @@ def test_a_number_billed_under_the_old_rule_is_not_billed_again(app, fees, centr
     held = _held(submit, learner, 2, london(2026, 3, 3, 10))
     services.invoice_centre_week(centre.id, WEEK_2_MAR)  # nothing: held rows never entered the queue
     assert invoices() == []
-    from portal.invoicing.models import InvoiceLine
-
     db.session.add(Invoice(centre_id=centre.id, week_start=WEEK_2_MAR, number=900, issue_date=date(2026, 3, 11),
                            subtotal_pence=4499, vat_rate_bp=1750, vat_pence=787, total_pence=5286, lines=[
                                InvoiceLine(centre_id=centre.id, kind=RESUB, submission_id=held.id,
