@@ -2,9 +2,11 @@
 (25 working days) — and the three-yearly complaints-policy review. Each (thing, threshold, person) is sent
 once: `ReminderSent`'s unique key holds it, so running the job twice, or after an outage, sends nothing twice.
 
-Thresholds: "due_soon" when the deadline falls on or before the end of the next working day (England for
-awarding-body clocks, the centre's nation for centre stages) and has not passed; "overdue" once it has
-passed. A clock found already overdue gets only the overdue reminder.
+Thresholds: "due_soon" when the deadline falls on or before the end of the next working day of the centre's
+nation (England only for a direct complaint that concerns no centre; the queues highlight on the same calendar)
+and has not passed; "overdue" once it has passed. A clock found already overdue gets only the overdue reminder.
+A complaint stage's clocks are reminded one by one: the acknowledgement (2 working days), stage 2's first response
+(24 hours) and the response itself — each once per threshold, and none once it is met.
 """
 from __future__ import annotations
 
@@ -64,36 +66,67 @@ def _label(level: str) -> str:
     return "due within 1 working day" if level == DUE_SOON else "overdue"
 
 
+# The clocks of an open complaint stage, each reminded on its own: (ReminderSent.kind, what is due, the deadline
+# attribute, the attribute that meets it). Stage 2 (and the direct route's stage one) runs all three; a centre stage
+# runs the acknowledgement of its policy and the response.
+STAGE_CLOCKS = (
+    ("complaint_acknowledge", "the acknowledgement", "acknowledge_due", "acknowledged_at"),
+    ("complaint_first_response", "the first response (within 24 hours)", "first_response_due", "first_response_at"),
+    ("complaint_stage", "the response", "due", None),
+)
+
+
 def complaint_stage_reminders(now: datetime) -> int:
+    """Every waiting clock of every open stage, on the calendar of the case's centre (SPEC §4; England with no
+    centre) — the same calendar the queues highlight with."""
     from sqlalchemy import select
 
     from portal.extensions import db
     from portal.tenancy import ALL_CENTRES
-    from portal.workdays import to_london
     from tenants.complaints.models import ComplaintStage
-    from tenants.staff.services import quality_contact
+    from tenants.complaints.stages import nation_of
 
     sent = 0
     # Every centre's open stages: each reminder goes to that case's own centre or awarding-body team.
     stages = db.session.execute(select(ComplaintStage).where(ComplaintStage.closed_at.is_(None))
+                                .order_by(ComplaintStage.id)
                                 .execution_options(**{ALL_CENTRES: True})).scalars().all()
     for stage in stages:
-        centre = stage.complaint.centre
-        level = threshold(stage.due, now, centre.nation if centre and stage.role is None else None)
-        if level is None:
-            continue
-        if stage.role is not None:
-            recipients = _role_holders(stage.role)
-        elif stage.assigned_to is not None:
-            recipients = [stage.assigned_to.email]
-        else:
-            contact = quality_contact(centre) if centre else None
-            recipients = [contact.email] if contact else []
-        subject = f"Complaint {stage.complaint.reference}: {stage.name} is {_label(level)}"
-        body = (f"{stage.name} of complaint {stage.complaint.reference} is {_label(level)}: the response is due by "
-                f"{to_london(stage.due):%H:%M on %A %-d %B %Y}.\n")
-        sent += _remind("complaint_stage", stage.id, level, recipients, subject, body, stage.centre_id)
+        nation = nation_of(stage.complaint)
+        for kind, what, due_attribute, met_attribute in STAGE_CLOCKS:
+            due = getattr(stage, due_attribute)
+            if due is None or (met_attribute and getattr(stage, met_attribute) is not None):
+                continue
+            level = threshold(due, now, nation)
+            if level is not None:
+                sent += _remind_stage(stage, kind, what, due, level)
     return sent
+
+
+def _stage_recipients(stage) -> list[str]:
+    """Who owns an open stage: the awarding-body role's holders, else its assignee, else the Quality contact."""
+    from tenants.staff.services import quality_contact
+
+    if stage.role is not None:
+        return _role_holders(stage.role)
+    if stage.assigned_to is not None:
+        return [stage.assigned_to.email]
+    centre = stage.complaint.centre
+    contact = quality_contact(centre) if centre else None
+    return [contact.email] if contact else []
+
+
+def _remind_stage(stage, kind: str, what: str, due: datetime, level: str) -> int:
+    from portal.workdays import to_london
+
+    reference = stage.complaint.reference
+    if kind == "complaint_stage":
+        subject = f"Complaint {reference}: {stage.name} is {_label(level)}"
+    else:
+        subject = f"Complaint {reference}: {what} of {stage.name} is {_label(level)}"
+    body = (f"{stage.name} of complaint {reference}: {what} is {_label(level)}. It is due by "
+            f"{to_london(due):%H:%M on %A %-d %B %Y}.\n")
+    return _remind(kind, stage.id, level, _stage_recipients(stage), subject, body, stage.centre_id)
 
 
 def submission_reminders(now: datetime) -> int:

@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_models() -> None:
     """Import every model module so metadata (and Alembic autogenerate) sees all tables."""
+    import portal.admin.eqa_models  # noqa: F401
     import portal.audit  # noqa: F401
     import portal.auth.models  # noqa: F401
     import portal.catalogue.models  # noqa: F401
@@ -89,6 +90,7 @@ def _register_jobs() -> None:
 def _register_blueprints(app: Flask) -> None:
     from portal.admin.assessment import bp as admin_assessment_bp
     from portal.admin.complaints import bp as admin_complaints_bp
+    from portal.admin.eqa import bp as admin_eqa_bp
     from portal.admin.reports import bp as admin_reports_bp
     from portal.admin.routes import bp as admin_bp
     from portal.admin.units import bp as catalogue_bp
@@ -106,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_complaints_bp, url_prefix="/admin/complaints")
     app.register_blueprint(admin_assessment_bp, url_prefix="/admin/assessment")
     app.register_blueprint(admin_reports_bp, url_prefix="/admin")  # /admin/reports, /admin/reports.csv
+    app.register_blueprint(admin_eqa_bp, url_prefix="/admin")  # /admin/eqa
     app.register_blueprint(admin_invoicing_bp, url_prefix="/admin")  # /admin/invoices, /admin/fees, /admin/jobs
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
     # A centre's invoices are the awarding body's pages served inside the centre's workspace.

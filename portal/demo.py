@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import random
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from portal.admin import assessment_services as assessment
 from portal.auth.models import AccountStatus, Role, RoleGrant, User
@@ -19,7 +20,7 @@ from portal.extensions import db
 from portal.fees import FeeSchedule
 from portal.invoicing.runs import run_invoicing_recorded
 from portal.tenancy import for_centre
-from portal.workdays import Nation, london_date
+from portal.workdays import LONDON, Nation, add_working_days, deadline, is_working_day, london_date, to_london
 from tenants import services as centres
 from tenants.complaints import escalation, handling, intake
 from tenants.complaints.intake import ComplaintDetails
@@ -30,6 +31,7 @@ from tenants.models import Centre
 from tenants.policy import services as policy
 from tenants.policy.models import PolicyTemplate
 from tenants.staff import services as staff
+from tenants.submissions import naming
 from tenants.submissions import upload as uploads
 from tenants.submissions.models import Result, Submission
 
@@ -76,11 +78,15 @@ def _complaints_demo(centre: Centre, qc: User, slug: str) -> None:
     acknowledged = _complain(centre, "Ravi Patel", f"ravi@{slug}-learner.example",
                              "My tutor cancelled three sessions without notice.")
     handling.acknowledge(acknowledged, by=qc)
-    handling.post_update(acknowledged, "We are speaking to the tutor and will reply by Friday.", learner_visible=True,
-                         by=qc)
+    reply_by = to_london(acknowledged.current_stage.due)
+    handling.post_update(acknowledged, f"We are speaking to the tutor and will reply by {reply_by:%A %-d %B}.",
+                         learner_visible=True, by=qc)
     overdue = _complain(centre, "Chris Lee", f"chris@{slug}-learner.example", "I was charged twice for registration.",
                         category=Category.FINANCE)
-    overdue.current_stage.respond_due = overdue.current_stage.opened_at - timedelta(days=1)  # the centre missed it
+    # The centre missed its deadline: the case came in long enough ago that its response was due two working days
+    # before today (working days of the centre's nation, as every clock).
+    stage = overdue.current_stage
+    _received_earlier(overdue, _working_days_before(london_date(utcnow()), stage.target_days + 2, centre.nation))
     escalated = _complain(centre, "Alex Kim", f"alex@{slug}-learner.example",
                           "The assessment process was not followed as published.")
     for _ in range(len(escalated.policy_version.stages) - 1):
@@ -90,6 +96,48 @@ def _complaints_demo(centre: Centre, qc: User, slug: str) -> None:
     escalation.escalate(escalated)
     intake.record_referral(centre, Kind.MALPRACTICE, ComplaintDetails(
         name="A. Nonymous", email=f"report@{slug}-learner.example", summary="Answers to the unit test were shared."))
+
+
+def _working_days_before(day: date, n: int, nation: Nation) -> date:
+    """The working day `n` working days before `day`: `add_working_days` of the answer, n, gives `day` back when
+    `day` is a working day (or the working day after it when it is not)."""
+    earlier = day
+    while add_working_days(earlier, n, nation) > day or not is_working_day(earlier, nation):
+        earlier -= timedelta(days=1)
+    return earlier
+
+
+def _received_earlier(complaint: Complaint, day: date) -> None:
+    """Move a case just submitted back to 10:00 (London) on `day`, as if it had come in then: its first stage's
+    clocks are worked out again from that moment with the working-day service, and its history, emails and audit
+    events move with it (the dates they quote are rewritten to the new deadlines)."""
+    from portal.audit import AuditEvent
+    from portal.mail import OutboundEmail
+    from tenants.complaints.models import ComplaintNotice, ComplaintUpdate
+
+    db.session.flush()
+    received = datetime.combine(day, time(10), LONDON).astimezone(UTC)
+    delta = complaint.received_at - received
+    stage = complaint.current_stage
+    nation = complaint.centre.nation
+    old_due = f"{to_london(stage.acknowledge_due):%A %-d %B %Y}"
+    complaint.received_at = stage.opened_at = received
+    stage.acknowledge_due = deadline(received, complaint.policy_version.acknowledge_days, nation)
+    stage.respond_due = deadline(received, stage.target_days, nation)
+    new_due = f"{to_london(stage.acknowledge_due):%A %-d %B %Y}"
+    for entry in db.session.execute(select(ComplaintUpdate).where(ComplaintUpdate.complaint_id == complaint.id)
+                                    ).scalars():
+        entry.at -= delta
+        entry.body = entry.body.replace(old_due, new_due)
+    for notice in db.session.execute(select(ComplaintNotice).where(ComplaintNotice.complaint_id == complaint.id)
+                                     ).scalars():
+        notice.at -= delta
+        email = db.session.get(OutboundEmail, notice.email_id) if notice.email_id else None
+        if email is not None:
+            email.created_at -= delta
+            email.body = email.body.replace(old_due, new_due)
+    for event in db.session.execute(select(AuditEvent).where(AuditEvent.subject == complaint.reference)).scalars():
+        event.at -= delta
 
 
 def _catalogue_demo(centre: Centre, admin: User, qc: User, spec: dict) -> None:
@@ -140,7 +188,7 @@ def _upload(centre: Centre, qc: User, enr: str, unit_code: str, words: int, *, n
             at: datetime | None = None) -> Submission:
     learner = db.session.execute(for_centre(Learner, centre).where(Learner.enrolment_number == enr)).scalar_one()
     unit = db.session.execute(db.select(Unit).where(Unit.code == unit_code)).scalar_one()
-    name = f"{learner.first_name[0]}.{learner.last_name}-{learner.enrolment_number}({number}).docx"
+    name = naming.learner_stem(learner, number) + ".docx"  # as a careful centre names the file
     files = uploads.UploadFiles(assessment=uploads.Incoming(name, io.BytesIO(_essay(words, seed=len(enr) + words))),
                                 result_sheet=uploads.Incoming("result sheet.docx", io.BytesIO(_result_sheet(learner))))
     submission = uploads.upload_submission(
@@ -161,12 +209,16 @@ def _refer(submission: Submission, admin: User, assessor: User) -> None:
     assessment.release(submission, by=admin)
 
 
-def _backdate(submission: Submission, delta: timedelta) -> None:
-    """Move a submission's history back in time (so the demo has a resubmission in a week already invoiced)."""
-    for name in ("uploaded_at", "clock_started_at", "qc_due", "sla_due", "qc_decided_at", "allocated_at",
-                 "marked_at", "sampled_at", "released_at"):
+def _backdate(submission: Submission, delta: timedelta, nation: Nation) -> None:
+    """Move a submission's history back in time (so the demo has a resubmission in a week already invoiced). Its
+    clocks are worked out again from the earlier start with the working-day service: moving a deadline by calendar
+    days would miss the bank holidays in between."""
+    for name in ("uploaded_at", "clock_started_at", "qc_decided_at", "allocated_at", "marked_at", "sampled_at",
+                 "released_at"):
         if getattr(submission, name) is not None:
             setattr(submission, name, getattr(submission, name) - delta)
+    submission.qc_due = deadline(submission.clock_started_at, uploads.QC_WORKING_DAYS, nation)
+    submission.sla_due = deadline(submission.clock_started_at, uploads.SLA_WORKING_DAYS, nation)
 
 
 def _submissions_demo(centre: Centre, qc: User, admin: User, assessor: User) -> None:
@@ -178,7 +230,7 @@ def _submissions_demo(centre: Centre, qc: User, admin: User, assessor: User) -> 
     # A referral three weeks ago and its resubmission in the week before last: invoiced on a past Wednesday.
     earlier = _upload(centre, qc, "ABC123", "8600-301", 2600)
     _refer(earlier, admin, assessor)
-    _backdate(earlier, timedelta(days=21))
+    _backdate(earlier, timedelta(days=21), centre.nation)
     _upload(centre, qc, "ABC123", "8600-301", 2700, number=2, at=utcnow() - timedelta(days=14))
 
 

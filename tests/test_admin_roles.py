@@ -74,6 +74,8 @@ ADMIN_ROUTES: dict[str, AdminRoute] = {
     "admin_assessment.conflicts": AdminRoute(),
     "admin_reports.index": AdminRoute(),
     "admin_reports.export": AdminRoute(),
+    "admin_eqa.index": AdminRoute(),
+    "admin_eqa.record_follow_up": AdminRoute(),
     "admin_invoicing.invoices": AdminRoute(),
     "admin_invoicing.download": AdminRoute(records={"invoice_id": "invoice"}),
     "admin_invoicing.fees": AdminRoute(),

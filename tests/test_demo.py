@@ -68,3 +68,70 @@ def test_the_demo_has_an_invoice_for_a_past_week(app, tmp_path):
     [invoice] = db.session.execute(select(Invoice)).unique().scalars().all()
     assert (invoice.subtotal_pence, invoice.vat_pence, invoice.total_pence) == (4500, 900, 5400)  # £45 + 20% VAT
     assert [line.kind.value for line in invoice.lines] == ["resubmission"]
+
+
+def test_the_demos_clocks_are_consistent(app, tmp_path):
+    """Issue 9 §3: every date the demo shows is worked out from today with the working-day service — no case
+    "received 3 Dec" shown "respond by 2 Dec, overdue", no deadline moved by calendar days over a bank holiday —
+    and every stored name follows the naming convention (issue 9 §6)."""
+    from portal.db import utcnow
+    from portal.demo import seed_demo
+    from portal.mail import OutboundEmail
+    from portal.workdays import deadline, to_london
+    from tenants.complaints.models import ComplaintNotice, ComplaintUpdate, Level
+    from tenants.complaints.stages import AWARDING_BODY_STAGES, nation_of
+    from tenants.submissions import naming
+    from tenants.submissions.models import FileKind
+    from tenants.submissions.upload import QC_WORKING_DAYS, SLA_WORKING_DAYS
+
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    seed_demo(DEMO_PASSWORD)
+    now = utcnow()
+    overdue = []
+    for case in db.session.execute(select(Complaint)).scalars():
+        nation = nation_of(case)
+        assert case.received_at <= now, case.reference
+        for index, stage in enumerate(case.stages):
+            assert case.received_at <= stage.opened_at <= now, (case.reference, stage.name)
+            if stage.level is Level.CENTRE:
+                spec = case.policy_version.stages[index]
+                assert stage.acknowledge_due == deadline(stage.opened_at, case.policy_version.acknowledge_days,
+                                                         nation), (case.reference, stage.name)
+                assert stage.respond_due == deadline(stage.opened_at, spec["target_days"], nation)
+            else:
+                spec = AWARDING_BODY_STAGES[case.route][case.awarding_body_stages.index(stage)]
+                assert stage.respond_due == deadline(stage.opened_at, spec.target_days, nation)
+                if spec.acknowledge_days:
+                    assert stage.acknowledge_due == deadline(stage.opened_at, spec.acknowledge_days, nation)
+            for moment in (stage.acknowledged_at, stage.responded_at, stage.closed_at):
+                assert moment is None or stage.opened_at <= moment <= now, (case.reference, stage.name)
+            if stage.is_open and stage.due < now:
+                overdue.append(case)
+        updates = db.session.execute(select(ComplaintUpdate).where(ComplaintUpdate.complaint_id == case.id)
+                                     ).scalars().all()
+        for entry in updates:
+            assert case.received_at <= entry.at <= now, (case.reference, entry.kind)
+        if case.stages:
+            acknowledge_by = f"{to_london(case.stages[0].acknowledge_due):%A %-d %B %Y}"
+            assert acknowledge_by in next(e.body for e in updates if e.kind == "received"), case.reference
+            email = db.session.execute(select(OutboundEmail).join(ComplaintNotice, ComplaintNotice.email_id ==
+                                                                  OutboundEmail.id)
+                                       .where(ComplaintNotice.complaint_id == case.id,
+                                              ComplaintNotice.event == "received")).scalar_one()
+            assert acknowledge_by in email.body, case.reference
+    assert overdue, "the demo shows a case past its deadline"
+    assert all(c.received_at < c.current_stage.due for c in overdue)
+
+    for submission in db.session.execute(select(Submission)).scalars():
+        nation = db.session.get(Centre, submission.centre_id).nation
+        if submission.clock_started_at is not None:
+            assert submission.uploaded_at <= submission.clock_started_at
+            assert submission.qc_due == deadline(submission.clock_started_at, QC_WORKING_DAYS, nation)
+            assert submission.sla_due == deadline(submission.clock_started_at, SLA_WORKING_DAYS, nation)
+        moments = [m for m in (submission.uploaded_at, submission.qc_decided_at, submission.allocated_at,
+                               submission.marked_at, submission.sampled_at, submission.released_at) if m]
+        assert moments == sorted(moments) and moments[-1] <= now, submission.id
+        stem = naming.submission_stem(submission)
+        for stored in submission.files:
+            assert stored.download_name.startswith(stem + naming.SUFFIXES[stored.kind]), stored.download_name
+        assert any(f.kind is FileKind.ASSESSMENT and f.original_name == f"{stem}.docx" for f in submission.files)

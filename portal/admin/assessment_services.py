@@ -32,7 +32,7 @@ from portal.rules import Refused
 from portal.workdays import LONDON
 from tenants.learners.models import Learner
 from tenants.models import Centre
-from tenants.submissions import storage
+from tenants.submissions import naming, storage
 from tenants.submissions.models import (
     ConflictOfInterest,
     FileKind,
@@ -55,9 +55,7 @@ REJECTION_REASONS = {
 
 def reference(submission: Submission) -> str:
     """How people name a submission: the file-naming convention, e.g. S.Smith-ABC123(1), and the unit code."""
-    learner = submission.learner
-    return f"{learner.first_name[:1]}.{learner.last_name}-{learner.enrolment_number}({submission.number}) " \
-           f"unit {submission.unit.code}"
+    return f"{naming.submission_stem(submission)} unit {submission.unit.code}"
 
 
 def _require_assessment_role(by: User) -> None:
@@ -223,10 +221,8 @@ def record_result(submission: Submission, result: Result, referred_criteria: str
     if marked_sheet is None:
         raise Refused("Upload the marked result sheet (.docx).", field="marked_sheet")
     _check_marked_sheet(marked_sheet)
-    learner = submission.learner
     stored = _store(submission, marked_sheet, filename, FileKind.MARKED_RESULT_SHEET,
-                    f"{learner.first_name[:1]}.{learner.last_name}-{learner.enrolment_number}({submission.number})"
-                    f"-marked-result-sheet.docx")
+                    naming.download_name(naming.submission_stem(submission), FileKind.MARKED_RESULT_SHEET, ".docx"))
     submission.result, submission.referred_criteria = result, criteria
     submission.status, submission.marked_at = SubmissionStatus.MARKED, utcnow()
     _record("submission.marked", submission, by, f"Result: {result.value}" + (f" ({criteria})" if criteria else ""))

@@ -24,10 +24,14 @@ class Role(enum.StrEnum):
     QUALITY = "quality"
     ASSESSMENT = "assessment"
     FINANCE = "finance"
+    EQA = "eqa"  # External Quality Assurer: follows up centres flagged for high referral rates (SPEC §6.3)
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return _ROLE_LABELS.get(self.value) or self.value.replace("_", " ").capitalize()
+
+
+_ROLE_LABELS = {"eqa": "External Quality Assurer"}
 
 
 class AccountStatus(enum.StrEnum):

@@ -19,9 +19,15 @@ def run(as_of: datetime | None) -> None:
     from portal.db import utcnow
     from portal.invoicing.models import RunStatus
     from portal.invoicing.runs import run_invoicing_recorded
+    from portal.invoicing.services import check_as_of
+    from portal.rules import Refused
     from portal.workdays import london_date
 
     day: date = as_of.date() if as_of else london_date(utcnow())
+    try:
+        check_as_of(day)  # refused before any run is recorded: nothing to re-run, nothing "succeeded"
+    except Refused as refused:
+        raise click.ClickException(refused.message) from None
     job_run, lines = run_invoicing_recorded(day)
     for line in lines:
         click.echo(line)

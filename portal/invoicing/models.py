@@ -109,7 +109,8 @@ class ReminderSent(db.Model):
     __table_args__ = (UniqueConstraint("kind", "object_id", "threshold", "recipient", name="uq_reminder_once"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # complaint_stage, quality_check, marking, policy_review
+    # complaint_acknowledge, complaint_first_response, complaint_stage, quality_check, marking, policy_review
+    kind: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int] = mapped_column(Integer)
     threshold: Mapped[str] = mapped_column(String(20))  # due_soon, overdue
     recipient: Mapped[str] = mapped_column(String(254))

@@ -8,13 +8,20 @@ Rules (where SPEC §7 and issue 5 leave a choice, the choice is written here):
   has billable items not yet invoiced — so a run after an outage catches up every missed week, oldest
   first, and a run on any other day does nothing new. There is no fixed "start of catch-up": the first
   week is the first week holding an unbilled item.
-* One resubmission line per (learner, unit, number) with number > 1: the FIRST upload of that number is
-  billed, dated by that upload. A corrected copy after a quality-check rejection (or a concise version
-  after a withdrawal) is the same number and is never billed again, whichever week it arrives in.
+* One resubmission line per (learner, unit, number) with number > 1, billed in the week it enters the
+  quality-check queue (`Submission.clock_started_at`): at upload when within the word limit, or when the centre
+  accepts the additional fee of a held one. A held resubmission that is withdrawn and never uploaded again never
+  enters the queue and is never billed. The FIRST row of the number to enter the queue is billed, dated by that
+  moment; a corrected copy after a quality-check rejection (or a concise version after a withdrawal, when an
+  earlier copy had entered the queue) is the same number and is never billed again, whichever week it arrives in.
 * One excess-length line per submission whose additional fee the centre accepted: quantity `excess_fees`
   at the resubmission fee, dated by the acceptance.
-* Each line's price is the fee schedule in force on the line's London date; the invoice's VAT rate is the
-  one in force on the week's last day (Sunday). VAT is on the subtotal, rounded half up to a penny.
+* Each line's price is the fee schedule in force on the line's London date. VAT is charged at the rate in force
+  on the invoice's issue date, its tax point: the London date the run issues it (`as_of`), which is the
+  scheduled Wednesday for an on-time run and the day of the run for a catch-up. VAT is on the subtotal, rounded
+  half up to a penny.
+* A run "as of" a date never invoices a week that has not ended (`check_as_of`), and an invoice is never dated
+  after the day it is made: such a run is refused, and records nothing.
 * One transaction per centre-week: the invoice number is taken from the locked counter row first (so
   invoicing transactions queue behind one another), then the (centre, week) is checked, then lines and
   invoice are written and the notification emails queued. A failure rolls back the number with the rest;
@@ -41,6 +48,7 @@ from portal.extensions import db
 from portal.fees import fee_schedule_on, vat_on
 from portal.invoicing.models import Invoice, InvoiceLine, LineKind
 from portal.invoicing.weeks import invoice_date, last_due_week, week_bounds, week_of
+from portal.rules import Refused
 from portal.tenancy import ALL_CENTRES, for_centre, in_centre, of_awarding_body
 from portal.workdays import london_date
 from tenants.submissions.models import Submission
@@ -74,29 +82,42 @@ def _not_billed(kind: LineKind):
     return ~exists().where(InvoiceLine.submission_id == Submission.id, InvoiceLine.kind == kind)
 
 
+def _number_not_billed():
+    """No copy of this (learner, unit, number) is on an invoice as a resubmission (the line names one copy)."""
+    billed = aliased(Submission)
+    return ~exists().where(InvoiceLine.kind == LineKind.RESUBMISSION, InvoiceLine.submission_id == billed.id,
+                           billed.learner_id == Submission.learner_id, billed.unit_id == Submission.unit_id,
+                           billed.number == Submission.number)
+
+
+def _first_to_enter_the_queue():
+    """No other copy of this (learner, unit, number) entered the quality-check queue before this one."""
+    earlier = aliased(Submission)
+    return ~exists().where(
+        earlier.learner_id == Submission.learner_id, earlier.unit_id == Submission.unit_id,
+        earlier.number == Submission.number, earlier.clock_started_at.is_not(None),
+        or_(earlier.clock_started_at < Submission.clock_started_at,
+            and_(earlier.clock_started_at == Submission.clock_started_at, earlier.id < Submission.id)))
+
+
 def billable_items(before: datetime, *, since: datetime | None = None,
                    centre_id: int | None = None) -> list[BillableItem]:
     """Items not yet on any invoice that happened before `before` (and at or after `since`)."""
-    earlier = aliased(Submission)
-    first_upload_of_number = ~exists().where(
-        earlier.learner_id == Submission.learner_id, earlier.unit_id == Submission.unit_id,
-        earlier.number == Submission.number,
-        or_(earlier.uploaded_at < Submission.uploaded_at,
-            and_(earlier.uploaded_at == Submission.uploaded_at, earlier.id < Submission.id)))
+    entered = Submission.clock_started_at  # when it entered the quality-check queue; NULL while held or withdrawn
     resubmissions = select(Submission).where(
-        Submission.number > 1, first_upload_of_number, _not_billed(LineKind.RESUBMISSION),
-        Submission.uploaded_at < before)
+        Submission.number > 1, entered.is_not(None), _first_to_enter_the_queue(), _number_not_billed(),
+        entered < before)
     excess = select(Submission).where(
         Submission.excess_fees > 0, Submission.excess_fee_accepted_at.is_not(None),
         _not_billed(LineKind.EXCESS_LENGTH), Submission.excess_fee_accepted_at < before)
     if since is not None:
-        resubmissions = resubmissions.where(Submission.uploaded_at >= since)
+        resubmissions = resubmissions.where(entered >= since)
         excess = excess.where(Submission.excess_fee_accepted_at >= since)
     if centre_id is not None:
         resubmissions = resubmissions.where(in_centre(Submission, centre_id))
         excess = excess.where(in_centre(Submission, centre_id))
     options = {ALL_CENTRES: True}  # invoicing is the awarding body's, across centres (or one, scoped above)
-    items = [BillableItem(LineKind.RESUBMISSION, s, s.uploaded_at, 1)
+    items = [BillableItem(LineKind.RESUBMISSION, s, s.clock_started_at, 1)
              for s in db.session.execute(resubmissions.execution_options(**options)).unique().scalars()]
     items += [BillableItem(LineKind.EXCESS_LENGTH, s, s.excess_fee_accepted_at, s.excess_fees)
               for s in db.session.execute(excess.execution_options(**options)).unique().scalars()]
@@ -122,11 +143,15 @@ def make_lines(centre_id: int, items: Iterable[BillableItem]) -> list[InvoiceLin
 
 # --- one centre, one week --------------------------------------------------------------------------------
 
-def invoice_centre_week(centre_id: int, week_start: date, *, job_run_id: int | None = None) -> Invoice | None:
-    """Invoice one centre for one week in one transaction, committed here; None if already done or nothing due."""
+def invoice_centre_week(centre_id: int, week_start: date, *, issue_date: date | None = None,
+                        job_run_id: int | None = None) -> Invoice | None:
+    """Invoice one centre for one week in one transaction, committed here; None if already done or nothing due.
+
+    `issue_date`: the invoice's date, its tax point (default: the week's scheduled invoice day)."""
+    issue_date = issue_date or invoice_date(week_start)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _invoice_centre_week(centre_id, week_start, job_run_id)
+            return _invoice_centre_week(centre_id, week_start, issue_date, job_run_id)
         except (IntegrityError, OperationalError) as error:  # a concurrent run got there first, or held the lock
             db.session.rollback()
             if attempt == ATTEMPTS:
@@ -135,7 +160,9 @@ def invoice_centre_week(centre_id: int, week_start: date, *, job_run_id: int | N
     return None  # pragma: no cover
 
 
-def _invoice_centre_week(centre_id: int, week_start: date, job_run_id: int | None) -> Invoice | None:
+def _invoice_centre_week(centre_id: int, week_start: date, issue_date: date, job_run_id: int | None) -> Invoice | None:
+    if issue_date < invoice_date(week_start):
+        raise ValueError(f"the week of {week_start} cannot be invoiced before {invoice_date(week_start)}")
     number = next_number(INVOICE_SERIES)  # first: the counter's row lock queues concurrent invoicing here
     done = db.session.execute(for_centre(Invoice, centre_id).with_only_columns(Invoice.id)
                                .where(Invoice.week_start == week_start)).first()
@@ -146,10 +173,10 @@ def _invoice_centre_week(centre_id: int, week_start: date, job_run_id: int | Non
         return None
     lines = make_lines(centre_id, items)
     subtotal = sum(line.amount_pence for line in lines)
-    vat_rate = fee_schedule_on(week_start + timedelta(days=6)).vat_rate_bp
+    vat_rate = fee_schedule_on(issue_date).vat_rate_bp  # the rate in force at the tax point
     vat = vat_on(subtotal, vat_rate)
     invoice = Invoice(centre_id=centre_id, week_start=week_start, number=number, issued_at=utcnow(),
-                      issue_date=invoice_date(week_start), subtotal_pence=subtotal, vat_rate_bp=vat_rate,
+                      issue_date=issue_date, subtotal_pence=subtotal, vat_rate_bp=vat_rate,
                       vat_pence=vat, total_pence=subtotal + vat, job_run_id=job_run_id, lines=lines)
     db.session.add(invoice)
     db.session.flush()
@@ -185,6 +212,23 @@ def pounds(pence: int) -> str:
     return f"£{pence // 100:,}.{pence % 100:02d}"
 
 
+def check_as_of(as_of: date, now: datetime | None = None) -> None:
+    """Refuse a run "as of" a date that would invoice a week not yet ended, or date an invoice in the future."""
+    now = now or utcnow()
+    last_week = last_due_week(as_of)
+    if week_bounds(last_week)[1] > now:
+        sunday = last_week + timedelta(days=6)
+        raise Refused(f"Invoicing as of {as_of:%A %-d %B %Y} would invoice the week of Monday "
+                      f"{last_week:%-d %B} to Sunday {sunday:%-d %B %Y}, which has not ended yet: a resubmission "
+                      f"made later that week would never be billed. Run it on or after "
+                      f"{invoice_date(last_week):%A %-d %B %Y}.")
+    today = london_date(now)
+    if as_of > today:
+        raise Refused(f"Invoicing as of {as_of:%A %-d %B %Y} would date invoices in the future: an invoice is dated "
+                      f"the day it is made (its tax point). Run it as of today, {today:%-d %B %Y}, or an earlier "
+                      "date.")
+
+
 def due_work(as_of: date) -> list[tuple[date, int]]:
     """(week, centre_id) pairs with unbilled items in weeks due by `as_of`, oldest week first."""
     last_week = last_due_week(as_of)
@@ -192,8 +236,10 @@ def due_work(as_of: date) -> list[tuple[date, int]]:
     return sorted({(item.week_start, item.centre_id) for item in items})
 
 
-def run_invoicing(as_of: date, *, job_run_id: int | None = None) -> RunReport:
-    """Invoice every due, not yet invoiced centre-week (catch-up included); one transaction per centre-week."""
+def run_invoicing(as_of: date, *, job_run_id: int | None = None, now: datetime | None = None) -> RunReport:
+    """Invoice every due, not yet invoiced centre-week (catch-up included), each dated `as_of`; one transaction
+    per centre-week. Refused (`check_as_of`) when `as_of` would invoice a week not yet ended at `now`."""
+    check_as_of(as_of, now)
     report = RunReport(as_of=as_of, last_week=last_due_week(as_of))
     work = due_work(as_of)
     db.session.rollback()  # end the read; each centre-week has its own transaction
@@ -203,7 +249,7 @@ def run_invoicing(as_of: date, *, job_run_id: int | None = None) -> RunReport:
             report.failures.append((centre_id, week_start, "not attempted: an earlier week of this centre failed"))
             continue
         try:
-            invoice = invoice_centre_week(centre_id, week_start, job_run_id=job_run_id)
+            invoice = invoice_centre_week(centre_id, week_start, issue_date=as_of, job_run_id=job_run_id)
         except Exception as error:  # noqa: BLE001 - one centre's failure must not stop the others
             db.session.rollback()
             log.exception("invoicing centre %s week %s failed", centre_id, week_start)

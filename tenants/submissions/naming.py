@@ -10,7 +10,9 @@ An uploaded name matches when its stem (extension and surrounding spaces removed
 ignoring case and spaces around the '.', '-' and brackets.
 
 Stored files never use these names on disk (tenants.submissions.storage generates them); they are the names
-the files are *downloaded* under.
+the files are *downloaded* under. Every such name — the centre's uploads, the awarding body's marked result sheet,
+the way people refer to a submission (`assessment.reference`) and the demo's files — is made here
+(`learner_stem`, `submission_stem`, `download_name`), so they cannot drift apart.
 """
 from __future__ import annotations
 
@@ -38,6 +40,16 @@ def expected_stem(first_name: str, last_name: str, enrolment_number: str, number
     """`S.Smith-ABC123(1)` for Sam Smith, ENR ABC123, submission 1."""
     initial = first_name.strip()[:1].upper()
     return f"{initial}.{clean_surname(last_name)}-{enrolment_number.strip()}({number})"
+
+
+def learner_stem(learner, number: int) -> str:
+    """The convention for a registered learner's submission `number`: THE one way every stored name starts."""
+    return expected_stem(learner.first_name, learner.last_name, learner.enrolment_number, number)
+
+
+def submission_stem(submission) -> str:
+    """`S.Smith-ABC123(1)` for a submission: its learner and number under the convention."""
+    return learner_stem(submission.learner, submission.number)
 
 
 def stem_of(filename: str) -> str:

@@ -3,13 +3,13 @@ referral-rate flag and the first-submissions warning (SPEC §6.3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal.extensions import db
-from portal.tenancy import ALL_CENTRES, in_centre, scoped_select
+from portal.tenancy import ALL_CENTRES, scoped_select
 from portal.workdays import LONDON, to_london
 from tenants.learners.models import Learner
 from tenants.submissions.models import Result, Submission, SubmissionStatus
@@ -84,14 +84,29 @@ def history(submission: Submission) -> list[Submission]:
 
 
 # --- the referral-rate flag --------------------------------------------------------------------------------------
+#
+# SPEC §6.3: "Centres whose referral rate stays above the service's monthly average (the last two complete
+# months) are flagged for their External Quality Assurer." A month is a Europe/London calendar month and a result
+# counts in the month it was released. The service's monthly average is the service's own referral rate that month
+# (every centre's referred results over every centre's released results), so each result weighs the same. The
+# current month is never used: it is not complete, and a partial month would flag (or clear) a centre on a
+# handful of results.
 
-def month_starts(now: datetime) -> tuple[datetime, datetime, datetime]:
-    """(start of last London month, start of this one, start of next), as aware datetimes."""
-    today = to_london(now).date()
-    this = today.replace(day=1)
-    last = (this.replace(year=this.year - 1, month=12) if this.month == 1 else this.replace(month=this.month - 1))
-    following = (this.replace(year=this.year + 1, month=1) if this.month == 12 else this.replace(month=this.month + 1))
-    return tuple(datetime.combine(day, time(0), LONDON) for day in (last, this, following))
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _previous_month(first: date) -> date:
+    return first.replace(year=first.year - 1, month=12) if first.month == 1 else first.replace(month=first.month - 1)
+
+
+def complete_months(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """(start of the month before last, start of last month, start of this month): the bounds of the last two
+    complete London months, as aware datetimes."""
+    this = _month_start(to_london(now).date())
+    last = _previous_month(this)
+    before = _previous_month(last)
+    return tuple(datetime.combine(day, time(0), LONDON) for day in (before, last, this))
 
 
 @dataclass(frozen=True)
@@ -115,33 +130,59 @@ class MonthRate:
         return self.rate is not None and self.service_rate is not None and self.rate > self.service_rate
 
 
-def _month_counts(centre_id: int | None, bounds) -> list[int]:
-    """[released last month, referred last month, released this month, referred this month]."""
+@dataclass(frozen=True)
+class ReferralRates:
+    """Every centre's released and referred results in each of the last two complete months, and the service's."""
+
+    labels: tuple[str, str]
+    by_centre: dict[int, tuple[tuple[int, int], tuple[int, int]]]  # centre id -> ((released, referred), ...)
+    service: tuple[tuple[int, int], tuple[int, int]]
+
+    def of(self, centre_id: int) -> list[MonthRate]:
+        """The centre's two months beside the service's, oldest first."""
+        ours = self.by_centre.get(centre_id, ((0, 0), (0, 0)))
+        return [MonthRate(self.labels[i], *ours[i], *self.service[i]) for i in (0, 1)]
+
+    def service_months(self) -> list[MonthRate]:
+        """The service's own two months (its rate is the average every centre is compared with)."""
+        return [MonthRate(self.labels[i], *self.service[i], *self.service[i]) for i in (0, 1)]
+
+    def flagged(self) -> list[tuple[int, list[MonthRate]]]:
+        """(centre id, its months) for every centre above the service's rate in both months."""
+        return [(centre_id, months) for centre_id in sorted(self.by_centre)
+                if referral_flag(months := self.of(centre_id))]
+
+
+def service_referral_rates(now: datetime) -> ReferralRates:
+    """One statement across every centre (an awarding-body figure): released and referred results per centre in
+    each of the last two complete London months."""
+    bounds = complete_months(now)
     columns = []
     for start, end in (bounds[:2], bounds[1:]):
         in_month = and_(Submission.released_at >= start, Submission.released_at < end)
         columns.append(func.sum(case((in_month, 1), else_=0)))
         columns.append(func.sum(case((and_(in_month, Submission.result == Result.REFERRED), 1), else_=0)))
-    statement = select(*columns).where(Submission.status == SubmissionStatus.RELEASED,
-                                       Submission.released_at >= bounds[0])
-    if centre_id is None:  # the whole service: every centre's results (an awarding-body figure, not a row)
-        row = db.session.execute(statement, execution_options={ALL_CENTRES: True}).one()
-    else:
-        row = db.session.execute(statement.where(in_centre(Submission, centre_id))).one()
-    return [int(value or 0) for value in row]
+    statement = (select(Submission.centre_id, *columns)
+                 .where(Submission.status == SubmissionStatus.RELEASED, Submission.released_at >= bounds[0],
+                        Submission.released_at < bounds[2])
+                 .group_by(Submission.centre_id))
+    # The service's average needs every centre's counts (figures per centre id, never another centre's rows).
+    rows = db.session.execute(statement, execution_options={ALL_CENTRES: True}).all()
+    by_centre = {row[0]: ((int(row[1] or 0), int(row[2] or 0)), (int(row[3] or 0), int(row[4] or 0))) for row in rows}
+    service = tuple((sum(c[i][0] for c in by_centre.values()), sum(c[i][1] for c in by_centre.values()))
+                    for i in (0, 1))
+    labels = (bounds[0].strftime("%B %Y"), bounds[1].strftime("%B %Y"))
+    return ReferralRates(labels, by_centre, service)
 
 
 def referral_rates(centre_id: int, now: datetime) -> list[MonthRate]:
-    """The centre's and the service's referral rate (referred / released) for last month and this month."""
-    bounds = month_starts(now)
-    ours, service = _month_counts(centre_id, bounds), _month_counts(None, bounds)
-    labels = [bounds[0].strftime("%B %Y"), bounds[1].strftime("%B %Y")]
-    return [MonthRate(labels[i], ours[2 * i], ours[2 * i + 1], service[2 * i], service[2 * i + 1]) for i in (0, 1)]
+    """The centre's and the service's referral rate (referred / released) in each of the last two complete months."""
+    return service_referral_rates(now).of(centre_id)
 
 
 def referral_flag(rates: list[MonthRate]) -> bool:
-    """SPEC "stays above the service's monthly average": above it in both of the last two London months, each
-    with released results (one bad month is not a pattern; a month without results says nothing)."""
+    """SPEC "stays above the service's monthly average": above it in both of the last two complete London months,
+    each with released results (one bad month is not a pattern; a month without results says nothing)."""
     return all(month.above for month in rates)
 
 

@@ -229,7 +229,7 @@ def upload_submission(centre, *, learner, unit, files: UploadFiles, cover_page: 
     checked = check_files(files, learner=learner, number=number, authenticity_needed=authenticity_needed,
                           cover_page=cover_page, accept_corrected_name=accept_corrected_name)
     count = checked[0].count
-    stem = naming.expected_stem(learner.first_name, learner.last_name, learner.enrolment_number, number)
+    stem = naming.learner_stem(learner, number)
     if replaces is not None:
         replaces.is_current = False
         db.session.flush()  # the partial unique index allows one current row per number: retire the old one first

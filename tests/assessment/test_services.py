@@ -170,7 +170,7 @@ def test_pass_with_the_marked_sheet(centre, assessor, app):
     assert sub.status is S.MARKED and sub.result is Result.PASS and sub.referred_criteria == ""
     assert sub.marked_at is not None
     assert stored.kind is FileKind.MARKED_RESULT_SHEET
-    assert stored.download_name == f"S.Smith-{sub.learner.enrolment_number}(1)-marked-result-sheet.docx"
+    assert stored.download_name == f"S.Smith-{sub.learner.enrolment_number}(1) marked result sheet.docx"
     with open(f"{app.config['UPLOAD_DIR']}/{stored.stored_name}", "rb") as saved:
         assert saved.read() == MARKED_SHEET
     assert actions(sub) == ["submission.marked"]

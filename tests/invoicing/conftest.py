@@ -54,12 +54,19 @@ def make_learner(app):
 
 @pytest.fixture
 def submit(app, unit):
-    """submit(learner, number, uploaded_at, **fields) -> a Submission row."""
+    """submit(learner, number, uploaded_at, **fields) -> a Submission row.
+
+    As the upload service does, a row that is not held or withdrawn entered the quality-check queue
+    (`clock_started_at`) at its upload, or when its excess fee was accepted; pass clock_started_at to say otherwise.
+    """
 
     def make(learner, number: int, uploaded_at: datetime, *, unit_row=None, **fields) -> Submission:
+        status = fields.pop("status", SubmissionStatus.AWAITING_QC)
+        if "clock_started_at" not in fields and status not in (SubmissionStatus.HELD, SubmissionStatus.WITHDRAWN):
+            fields["clock_started_at"] = fields.get("excess_fee_accepted_at") or uploaded_at
         submission = Submission(centre_id=learner.centre_id, learner_id=learner.id, unit_id=(unit_row or unit).id,
                                 number=number, uploaded_at=uploaded_at, authenticity=Authenticity.NOT_NEEDED,
-                                status=fields.pop("status", SubmissionStatus.AWAITING_QC), **fields)
+                                status=status, **fields)
         db.session.add(submission)
         db.session.commit()
         return submission

@@ -93,9 +93,9 @@ def test_clock_change_weeks(app, fees, centre, make_learner, submit, upload, wee
 
 def test_christmas_2030_wednesday_is_invoiced_on_friday_27th(app, fees, centre, make_learner, submit):
     submit(make_learner(centre), 2, london(2030, 12, 18, 9))  # week of Monday 16 December 2030
-    assert services.run_invoicing(date(2030, 12, 25)).created == []
-    assert services.run_invoicing(date(2030, 12, 26)).created == []
-    services.run_invoicing(date(2030, 12, 27))
+    assert services.run_invoicing(date(2030, 12, 25), now=london(2030, 12, 25, 6)).created == []
+    assert services.run_invoicing(date(2030, 12, 26), now=london(2030, 12, 26, 6)).created == []
+    services.run_invoicing(date(2030, 12, 27), now=london(2030, 12, 27, 6))
     [invoice] = invoices()
     assert (invoice.week_start, invoice.issue_date) == (date(2030, 12, 16), date(2030, 12, 27))
 

@@ -218,9 +218,11 @@ def test_a_second_schedule_on_the_same_date_is_refused(signed_in):
 def test_a_later_schedule_applies_from_its_date(signed_in, centre, make_learner, submit):
     """£45 + 20% from 1 January 2026; £50 + 17.5% from Wednesday 4 March 2026.
 
-    Week of 23 Feb: one line on Thu 26 Feb at £45 → £45.00 + 20% = £54.00.
-    Week of 2 Mar: Tue 3 Mar at £45 (old fee), Wed 4 Mar 00:30 at £50 (new fee) → £95.00; VAT at the rate in
-    force on Sunday 8 March (17.5%) = 16.625 → £16.63; total £111.63.
+    Both weeks are invoiced by one run on Wednesday 11 March (the week of 23 Feb catching up), so both invoices
+    are issued on 11 March and charge the VAT rate in force that day, 17.5% (the tax point, issue 9 §7).
+    Week of 23 Feb: one line on Thu 26 Feb at £45 → £45.00 + 17.5% = 7.875 → £7.88; total £52.88.
+    Week of 2 Mar: Tue 3 Mar at £45 (old fee), Wed 4 Mar 00:30 at £50 (new fee) → £95.00; VAT 17.5%
+    = 16.625 → £16.63; total £111.63.
     """
     client = signed_in("platform_admin")
     assert client.post("/admin/fees", data=VALID).status_code == 303
@@ -235,8 +237,9 @@ def test_a_later_schedule_applies_from_its_date(signed_in, centre, make_learner,
     earlier, later = invoices()
     assert earlier.week_start == date(2026, 2, 23)
     assert [line.unit_price_pence for line in earlier.lines] == [4500]
+    assert earlier.issue_date == date(2026, 3, 11)
     assert (earlier.subtotal_pence, earlier.vat_rate_bp, earlier.vat_pence, earlier.total_pence) == (
-        4500, 2000, 900, 5400)
+        4500, 1750, 788, 5288)
     assert later.week_start == date(2026, 3, 2)
     assert [(line.number, line.unit_price_pence) for line in later.lines] == [(3, 4500), (4, 5000)]
     assert (later.subtotal_pence, later.vat_rate_bp, later.vat_pence, later.total_pence) == (

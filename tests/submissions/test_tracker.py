@@ -141,34 +141,57 @@ def test_submission_page_queries_do_not_grow_with_files_or_history(setting, coun
     assert len(seen) < 15
 
 
-def test_referral_flag_when_above_the_service_average_in_both_months(setting, make_centre):
+def _released(centre, unit, results_by_month: dict[datetime, tuple[Result, ...]], start: int = 0) -> None:
+    """Released results of `centre`: for each moment, one learner per result."""
+    for when, results in results_by_month.items():
+        for person, result in zip(learners(centre, len(results), start=start), results, strict=True):
+            add_submission(centre, person, unit, status=SubmissionStatus.RELEASED, result=result, released_at=when)
+        start += len(results)
+
+
+R, P = Result.REFERRED, Result.PASS
+
+
+def test_referral_flag_when_above_the_service_average_in_both_complete_months(setting, make_centre):
     now = utcnow()
-    last_month = tracker.month_starts(now)[0] + timedelta(days=2)
+    before_last, last, this = (moment + timedelta(days=2) for moment in tracker.complete_months(now))
     other = make_centre("Elsewhere")
-    unit = setting.unit
-    db.session.add(CentreUnit(centre_id=other.id, unit_id=unit.id))
-    # The service: other centre 1 in 4 referred each month; ours 2 of 2 last month, 1 of 2 this month.
-    for when in (last_month, now):
-        for i, person in enumerate(learners(other, 4, start=int(when.timestamp()) % 1000)):
-            add_submission(other, person, unit, status=SubmissionStatus.RELEASED,
-                           result=Result.REFERRED if i == 0 else Result.PASS, released_at=when)
-    ours = learners(setting.centre, 4)
-    for person, when, result in zip(ours, (last_month, last_month, now, now),
-                                    (Result.REFERRED, Result.REFERRED, Result.REFERRED, Result.PASS), strict=True):
-        add_submission(setting.centre, person, unit, status=SubmissionStatus.RELEASED, result=result,
-                       released_at=when)
+    db.session.add(CentreUnit(centre_id=other.id, unit_id=setting.unit.id))
+    # The service: the other centre 1 in 4 referred each month; ours 2 of 2 the month before last, 1 of 2 last month
+    # and nothing referred this month (which is not complete, so it does not count).
+    _released(other, setting.unit, {before_last: (R, P, P, P), last: (R, P, P, P), this: (P, P, P, P)}, start=500)
+    _released(setting.centre, setting.unit, {before_last: (R, R), last: (R, P), this: (P, P, P)})
     rates = tracker.referral_rates(setting.centre.id, now)
     assert [(m.released, m.referred) for m in rates] == [(2, 2), (2, 1)]
     assert [(m.service_released, m.service_referred) for m in rates] == [(6, 3), (6, 2)]
+    assert [m.label for m in rates] == [before_last.strftime("%B %Y"), last.strftime("%B %Y")]
     assert tracker.referral_flag(rates)
-    assert "Your referral rate is above the service's average" in text(setting.client.get(setting.url("tracker_page")))
+    page = text(setting.client.get(setting.url("tracker_page")))
+    assert "Your referral rate is above the service's average" in page
+    assert f"In each of the last two complete months ({rates[0].label} and {rates[1].label})" in page
+
+
+def test_the_current_partial_month_never_counts(setting, make_centre):
+    """Issue 9 §5: above the average last month and in this (partial) month, but not the month before last —
+    the flag used to compare last month with this one and flagged this centre."""
+    now = utcnow()
+    before_last, last, this = (moment + timedelta(days=2) for moment in tracker.complete_months(now))
+    other = make_centre("Elsewhere")
+    db.session.add(CentreUnit(centre_id=other.id, unit_id=setting.unit.id))
+    _released(other, setting.unit, {before_last: (R, P, P, P), last: (R, P, P, P), this: (R, P, P, P)}, start=500)
+    _released(setting.centre, setting.unit, {before_last: (P, P), last: (R, R), this: (R, R)})
+    rates = tracker.referral_rates(setting.centre.id, now)
+    assert [(m.released, m.referred) for m in rates] == [(2, 0), (2, 2)]
+    assert not tracker.referral_flag(rates)
+    assert "above the service's average" not in text(setting.client.get(setting.url("tracker_page")))
 
 
 def test_no_referral_flag_for_one_bad_month_or_none_without_results(setting):
     now = utcnow()
+    _, last, _ = tracker.complete_months(now)
     (person,) = learners(setting.centre, 1)
     add_submission(setting.centre, person, setting.unit, status=SubmissionStatus.RELEASED, result=Result.REFERRED,
-                   released_at=now)
+                   released_at=last + timedelta(days=1))
     rates = tracker.referral_rates(setting.centre.id, now)
     assert rates[1].rate == 1.0 and rates[0].rate is None
     assert not tracker.referral_flag(rates)
@@ -176,12 +199,13 @@ def test_no_referral_flag_for_one_bad_month_or_none_without_results(setting):
 
 
 @pytest.mark.parametrize(("now", "expected"), [
-    (datetime(2026, 1, 15, 12, tzinfo=UTC), ("2025-12-01", "2026-01-01", "2026-02-01")),
-    (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), ("2026-03-01", "2026-04-01", "2026-05-01")),  # BST: April
-    (datetime(2026, 12, 2, tzinfo=UTC), ("2026-11-01", "2026-12-01", "2027-01-01")),
+    (datetime(2026, 1, 15, 12, tzinfo=UTC), ("2025-11-01", "2025-12-01", "2026-01-01")),
+    (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), ("2026-02-01", "2026-03-01", "2026-04-01")),  # BST: 1 April
+    (datetime(2026, 12, 3, 10, tzinfo=UTC), ("2026-10-01", "2026-11-01", "2026-12-01")),
+    (datetime(2026, 2, 28, 23, 59, tzinfo=UTC), ("2025-12-01", "2026-01-01", "2026-02-01")),
 ])
-def test_london_months(now, expected):
-    assert tuple(d.date().isoformat() for d in tracker.month_starts(now)) == expected
+def test_the_last_two_complete_london_months(now, expected):
+    assert tuple(d.date().isoformat() for d in tracker.complete_months(now)) == expected
 
 
 def test_first_submissions_warning_above_ten_before_any_result(setting):
