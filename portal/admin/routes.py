@@ -3,8 +3,9 @@ from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm
+from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm, RoleForm
 from portal.audit import AuditEvent
+from portal.auth import roles as appointed
 from portal.auth.models import AccountStatus, Role, User
 from portal.catalogue import services as catalogue
 from portal.catalogue.forms import CentreUnitsForm
@@ -213,4 +214,29 @@ def audit_log():
 @requires_role(Role.PLATFORM_ADMIN)
 def people():
     rows = db.session.execute(select(User).where(User.centre_id.is_(None)).order_by(User.name)).scalars().all()
-    return render_template("admin/people.html", people=rows, roles=list(Role))
+    return render_template("admin/people.html", people=rows, roles=list(Role), appointed=appointed.APPOINTED_ROLES,
+                           role_form=RoleForm(), active=AccountStatus.ACTIVE)
+
+
+@bp.post("/people/<int:user_id>/roles")
+@requires_role(Role.PLATFORM_ADMIN)
+def change_role(user_id: int):
+    """Appoint or remove an appointed role (the lead assessor): a platform admin's decision, audited."""
+    person = db.get_or_404(User, user_id)
+    if not person.is_awarding_body:
+        abort(404)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose the role and whether to appoint or remove it.", "error")
+        return see_other("admin.people")
+    role = Role(form.role.data)
+    try:
+        (appointed.appoint if form.change.data == "appoint" else appointed.remove)(person, role, by=current_user)
+    except Refused as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        commit()
+        done = "is now a" if form.change.data == "appoint" else "is no longer a"
+        flash(f"{person.name} {done} {role.label.lower()}.", "success")
+    return see_other("admin.people")

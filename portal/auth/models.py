@@ -24,6 +24,9 @@ class Role(enum.StrEnum):
     QUALITY = "quality"
     ASSESSMENT = "assessment"
     FINANCE = "finance"
+    # Appointed by a platform admin (portal.auth.roles): samples and standardises assessors' marking before
+    # results are released (SPEC §6.3; ILMA policy, "Lead Assessor" and §6.1).
+    LEAD_ASSESSOR = "lead_assessor"
 
     @property
     def label(self) -> str:
