@@ -157,8 +157,8 @@ def records(centre, other_centre) -> dict:
     invoice, job_run = _invoice_and_failed_run(centre)
     # An awarding-body account whose appointed roles the people page changes (an empty POST changes nothing).
     person = make_awarding_body_user(email="person@awarding-body.example", roles=("assessment",), name="Pat Person")
-    return {"person": person, "application": application, "centre": centre, "email": email, "complaint": complaint, "unit": unit,
-            "invoice": invoice, "job_run": job_run, **assessment_records(centre)}
+    return {"person": person, "application": application, "centre": centre, "email": email, "complaint": complaint,
+            "unit": unit, "invoice": invoice, "job_run": job_run, **assessment_records(centre)}
 
 
 def _invoice_and_failed_run(centre):
