@@ -45,7 +45,7 @@ from tenants.submissions.assessment_queue import (
     assessment_queue,
     submission_clocks,
 )
-from tenants.submissions.models import ConflictOfInterest, FileKind, Submission, SubmissionFile, SubmissionStatus
+from tenants.submissions.models import ConflictOfInterest, Submission, SubmissionFile, SubmissionStatus
 
 bp = Blueprint("admin_assessment", __name__)
 bp.before_request(awarding_body_only)  # centre staff: 404, as on every /admin page
@@ -102,11 +102,10 @@ def _submission_page(submission: Submission, status: int = 200, **given):
         {submission.assessor_id, submission.sampled_by_id, submission.qc_decided_by_id, submission.released_by_id,
          submission.mitigated_by_id} - {None}))).scalars()}
     sample_state = sampling.sampling_state(submission) if submission.marked_at else None
-    superseded = [f for f in submission.files if f.kind is FileKind.SUPERSEDED_SHEET]
     page = render_template(
         "admin/assessment/submission.html", submission=submission, centre=centre, people=people,
         clocks=submission_clocks(submission, centre.nation, utcnow()), reference=assessment.reference(submission),
-        sample_state=sample_state, statuses=SubmissionStatus, superseded=superseded,
+        sample_state=sample_state, statuses=SubmissionStatus,
         awaiting_mitigation=sampling.awaiting_mitigation(submission), **forms)
     return page, status
 
