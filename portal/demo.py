@@ -1,5 +1,5 @@
-"""The demonstration data of `make run`: an awarding-body admin and an assessor, two centres (Northgate with
-submissions in the awarding body's queues), one application."""
+"""The demonstration data of `make run`: an awarding-body admin, an assessor and a lead assessor, two centres
+(Northgate with submissions in the awarding body's queues, sampling among them), one application."""
 from __future__ import annotations
 
 import io
@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from portal.admin import assessment_services as assessment
+from portal.auth import roles
 from portal.auth.models import AccountStatus, Role, RoleGrant, User
 from portal.auth.passwords import hash_password
 from portal.catalogue import services as catalogue
@@ -198,15 +199,21 @@ def _upload(centre: Centre, qc: User, enr: str, unit_code: str, words: int, *, n
     return submission
 
 
-def _refer(submission: Submission, admin: User, assessor: User) -> None:
-    """Quality check, allocation, a referral with its marked result sheet, sampling and release."""
+def _mark(submission: Submission, admin: User, assessor: User, result: Result, criteria: str = "") -> None:
+    """Quality check, allocation, and the assessor's result with its marked result sheet."""
     assessment.accept_quality_check(submission, by=admin)
     assessment.allocate(submission, assessor, by=admin)
-    assessment.record_result(submission, Result.REFERRED, "AC 1.2, AC 3.1", io.BytesIO(_result_sheet(
-        submission.learner, "Result: referred on AC 1.2 and AC 3.1.",
-        "Feedback: evaluate the options you considered.")), filename="marked result sheet.docx", by=assessor)
-    assessment.sample(submission, "Referral agreed.", by=admin)
-    assessment.release(submission, by=admin)
+    lines = ([f"Result: referred on {criteria}.", "Feedback: evaluate the options you considered."]
+             if criteria else ["Result: pass.", "Feedback: a clear account of leading the team through change."])
+    assessment.record_result(submission, result, criteria, io.BytesIO(_result_sheet(submission.learner, *lines)),
+                             filename="marked result sheet.docx", by=assessor)
+
+
+def _refer(submission: Submission, admin: User, assessor: User, lead: User) -> None:
+    """A referral, confirmed by the lead assessor's sample (a new assessor's results are all sampled), released."""
+    _mark(submission, admin, assessor, Result.REFERRED, "AC 1.2, AC 3.1")
+    assessment.sample(submission, "confirmed", "Referral agreed: the feedback says what to rework.", by=lead)
+    assessment.release(submission, by=lead)
 
 
 def _backdate(submission: Submission, delta: timedelta, nation: Nation) -> None:
@@ -221,17 +228,23 @@ def _backdate(submission: Submission, delta: timedelta, nation: Nation) -> None:
     submission.sla_due = deadline(submission.clock_started_at, uploads.SLA_WORKING_DAYS, nation)
 
 
-def _submissions_demo(centre: Centre, qc: User, admin: User, assessor: User) -> None:
-    """One submission awaiting quality check, one released referral (so "Start resubmission 2" shows) and one
-    held over the word limit (the fee choice)."""
+def _submissions_demo(centre: Centre, qc: User, admin: User, assessor: User, lead: User) -> None:
+    """One submission awaiting quality check, one released referral (so "Start resubmission 2" shows), one held
+    over the word limit (the fee choice), and for the lead assessor: a pass awaiting its sample, and a referral
+    whose sample found issues (held until the assessor re-marks it or the lead assessor confirms it)."""
     _upload(centre, qc, "NGT1042", "8600-301", 1850)
-    _refer(_upload(centre, qc, "NGT1043", "8600-501", 3900), admin, assessor)
+    _refer(_upload(centre, qc, "NGT1043", "8600-501", 3900), admin, assessor, lead)
     _upload(centre, qc, "ABC123", "8600-502", 5400)
     # A referral three weeks ago and its resubmission in the week before last: invoiced on a past Wednesday.
     earlier = _upload(centre, qc, "ABC123", "8600-301", 2600)
-    _refer(earlier, admin, assessor)
+    _refer(earlier, admin, assessor, lead)
     _backdate(earlier, timedelta(days=21), centre.nation)
     _upload(centre, qc, "ABC123", "8600-301", 2700, number=2, at=utcnow() - timedelta(days=14))
+    _mark(_upload(centre, qc, "NGT1042", "8600-302", 2300), admin, assessor, Result.PASS)
+    held = _upload(centre, qc, "NGT1043", "8600-503", 2900)
+    _mark(held, admin, assessor, Result.REFERRED, "AC 2.1")
+    assessment.sample(held, "issues_found", "AC 2.1 is met on page 4 (the team meeting evidence): the referral looks "
+                      "wrong. Re-mark, or tell me why it stands.", by=lead)
 
 
 def seed_demo(password: str) -> None:
@@ -242,8 +255,11 @@ def seed_demo(password: str) -> None:
     assessor = User(email="assessor@awarding-body.example", name="Jordan Ellis", job_title="Assessor",
                     status=AccountStatus.ACTIVE, password_hash=hash_password(password),
                     role_grants=[RoleGrant(role=Role.ASSESSMENT)])
-    db.session.add_all([admin, assessor])
+    lead = User(email="lead@awarding-body.example", name="Rae Lindqvist", job_title="Lead Assessor",
+                status=AccountStatus.ACTIVE, password_hash=hash_password(password))
+    db.session.add_all([admin, assessor, lead])
     db.session.flush()
+    roles.appoint(lead, Role.LEAD_ASSESSOR, by=admin)  # appointed by a platform admin, as on the people page
     seed_catalogue()
     # The fees invoicing charges: £45.00 a resubmission, VAT 20%, from 1 January 2026.
     db.session.add(FeeSchedule(effective_from=date(2026, 1, 1), resubmission_fee_pence=4500, vat_rate_bp=2000,
@@ -270,7 +286,7 @@ def seed_demo(password: str) -> None:
         _catalogue_demo(centre, admin, qc, spec)
         _complaints_demo(centre, qc, spec["slug"])
         if spec["slug"] == "northgate":
-            _submissions_demo(centre, qc, admin, assessor)
+            _submissions_demo(centre, qc, admin, assessor, lead)
     centres.submit_application(
         name="Harbour Skills CIC", nation=Nation.NORTHERN_IRELAND, scottish_public_body=False,
         address="12 Donegall Quay, Belfast BT1 3EA", contact_name="Niamh Kelly",

@@ -21,7 +21,7 @@ from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Status
 from tenants.models import Centre
 from tests.assessment.factory import route_records as assessment_records
-from tests.conftest import Auth, quality_contact_of
+from tests.conftest import Auth, make_awarding_body_user, quality_contact_of
 
 ADMIN_PREFIX = "/admin"
 
@@ -52,6 +52,7 @@ ADMIN_ROUTES: dict[str, AdminRoute] = {
     "admin.outbox_message": AdminRoute(records={"email_id": "email"}),
     "admin.audit_log": AdminRoute(),
     "admin.people": AdminRoute(),
+    "admin.change_role": AdminRoute(records={"user_id": "person"}),
     "admin_complaints.queue": AdminRoute(),
     "admin_complaints.case": AdminRoute(records={"complaint_id": "complaint"}),
     "admin_complaints.acknowledge": AdminRoute(records={"complaint_id": "complaint"}),
@@ -70,6 +71,8 @@ ADMIN_ROUTES: dict[str, AdminRoute] = {
     "admin_assessment.allocate": AdminRoute(records={"submission_id": "submission"}),
     "admin_assessment.record_result": AdminRoute(records={"submission_id": "submission"}),
     "admin_assessment.sample": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.confirm_result": AdminRoute(records={"submission_id": "submission"}),
+    "admin_assessment.sampling_policy": AdminRoute(),
     "admin_assessment.release": AdminRoute(records={"submission_id": "submission"}),
     "admin_assessment.conflicts": AdminRoute(),
     "admin_reports.index": AdminRoute(),
@@ -154,8 +157,10 @@ def records(centre, other_centre) -> dict:
     db.session.add(unit)
     db.session.commit()
     invoice, job_run = _invoice_and_failed_run(centre)
-    return {"application": application, "centre": centre, "email": email, "complaint": complaint, "unit": unit,
-            "invoice": invoice, "job_run": job_run, **assessment_records(centre)}
+    # An awarding-body account whose appointed roles the people page changes (an empty POST changes nothing).
+    person = make_awarding_body_user(email="person@awarding-body.example", roles=("assessment",), name="Pat Person")
+    return {"person": person, "application": application, "centre": centre, "email": email, "complaint": complaint,
+            "unit": unit, "invoice": invoice, "job_run": job_run, **assessment_records(centre)}
 
 
 def _invoice_and_failed_run(centre):
@@ -184,7 +189,17 @@ def send(client, method: str, url: str):
 
 
 def centre_states() -> list:
-    return db.session.execute(db.select(Centre.id, Centre.status, Centre.slug).order_by(Centre.id)).all()
+    """What an empty POST must never change: the centres, the roles of the `person` record, the sampling policy,
+    the submissions' handling (sampling and release included)."""
+    from portal.auth.models import RoleGrant, User
+    from tenants.submissions.models import SamplingPolicy, Submission
+
+    return [db.session.execute(db.select(Centre.id, Centre.status, Centre.slug).order_by(Centre.id)).all(),
+            db.session.execute(db.select(RoleGrant.role).join(User).where(User.email == "person@awarding-body.example")
+                               .order_by(RoleGrant.role)).all(),
+            db.session.execute(db.select(db.func.count(SamplingPolicy.id))).scalar_one(),
+            db.session.execute(db.select(Submission.id, Submission.status, Submission.sampled_at,
+                                         Submission.mitigation).order_by(Submission.id)).all()]
 
 
 def walk(check) -> list[str]:

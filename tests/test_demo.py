@@ -4,11 +4,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from portal.admin.sampling import sampling_state
 from portal.cli import DEMO_PASSWORD
 from portal.extensions import db
 from tenants.complaints.models import Complaint, Exhausted, Kind, Status
 from tenants.models import Centre, CentreStatus
-from tenants.submissions.models import FileKind, Result, Submission, SubmissionStatus
+from tenants.submissions.models import FileKind, Result, SampleOutcome, Submission, SubmissionStatus
 
 
 @pytest.fixture
@@ -23,8 +24,9 @@ def test_demo_seeds_once_and_its_sign_ins_work(app, client):
     again = runner.invoke(args=["demo"])
     assert "Seeded" not in again.output
     emails = re.findall(r"^\s+(\S+@\S+)\s", first.output, flags=re.MULTILINE)
-    assert len(emails) == 6
+    assert len(emails) == 7
     assert re.search(r"assessor@awarding-body\.example\s+awarding body: assessment$", first.output, re.MULTILINE)
+    assert re.search(r"lead@awarding-body\.example\s+awarding body: lead assessor$", first.output, re.MULTILINE)
     for email in emails:
         response = client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 303, email
@@ -45,11 +47,16 @@ def test_demo_has_submissions_in_the_queues_with_their_files_stored(app, tmp_pat
     northgate = db.session.execute(select(Centre).where(Centre.slug == "northgate")).scalar_one()
     assert {s.centre_id for s in submissions} == {northgate.id}
     by_status = {s.status: s for s in submissions}
-    assert set(by_status) == {SubmissionStatus.AWAITING_QC, SubmissionStatus.RELEASED, SubmissionStatus.HELD}
+    assert set(by_status) == {SubmissionStatus.AWAITING_QC, SubmissionStatus.RELEASED, SubmissionStatus.HELD,
+                              SubmissionStatus.MARKED}
     assert by_status[SubmissionStatus.AWAITING_QC].word_count < 5000
     referred = by_status[SubmissionStatus.RELEASED]
     assert referred.result is Result.REFERRED and referred.number == 1 and referred.referred_criteria
-    assert referred.sampled_at is not None
+    assert referred.sampled_at is not None and referred.sample_outcome is SampleOutcome.CONFIRMED
+    # For the lead assessor: one result waiting for its sample, one held by the issues its sample found.
+    marked = [s for s in submissions if s.status is SubmissionStatus.MARKED]
+    assert sorted(sampling_state(s).label for s in marked) == ["Issues found: re-mark, or a lead assessor confirms",
+                                                               "Sample before release"]
     assert FileKind.MARKED_RESULT_SHEET in {f.kind for f in referred.files}
     held = by_status[SubmissionStatus.HELD]
     assert held.word_count > 5000 and held.excess_fees == 1

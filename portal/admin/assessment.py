@@ -1,6 +1,10 @@
 """The awarding body's assessment pages (/admin/assessment, SPEC §6.3): the quality-check, marking and release
-queues, one submission with the actions of its stage, its files, and conflicts of interest. Thin routes: the
-rules are in portal/admin/assessment_services.py.
+queues, one submission with the actions of its stage (a lead assessor's sample and its mitigation among them), its
+files, conflicts of interest, and the sampling policy. Thin routes: the rules are in
+portal/admin/assessment_services.py and sampling.py; the forms in portal/admin/forms.py.
+
+Who: the assessment role checks, allocates, marks and releases; the lead-assessor role (appointed by a platform
+admin) sees the queues and submissions, samples, confirms and releases; a platform admin sets the sampling policy.
 """
 from __future__ import annotations
 
@@ -8,13 +12,11 @@ import io
 
 from flask import Blueprint, abort, current_app, flash, render_template, request, send_file
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from sqlalchemy import select
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import SelectChoice
 
 from portal.admin import assessment_services as assessment
+from portal.admin import sampling
 from portal.admin.assessment_queue import (
     PAGE_SIZE,
     QUEUES,
@@ -22,78 +24,33 @@ from portal.admin.assessment_queue import (
     assessment_queue,
     submission_clocks,
 )
+from portal.admin.forms import (
+    AllocateForm,
+    ConfirmResultForm,
+    ConflictForm,
+    QueueFilterForm,
+    RejectForm,
+    ResultForm,
+    SampleForm,
+    SamplingPolicyForm,
+)
 from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role, User
 from portal.auth.services import awarding_body_staff_with
 from portal.clocks import worst_state
 from portal.db import commit, utcnow
 from portal.extensions import db
-from portal.forms import ConfirmForm, choices
+from portal.forms import ConfirmForm, apply_refusal, choices
 from portal.rules import Refused
-from portal.web import act_on, page_number, render, requires_role, see_other
+from portal.web import act_on, form_page, page_number, render, requires_role, see_other
 from tenants.learners.models import Learner
 from tenants.learners.services import find_learner
 from tenants.models import Centre
 from tenants.submissions import storage
-from tenants.submissions.models import ConflictOfInterest, Result, Submission, SubmissionFile, SubmissionStatus
+from tenants.submissions.models import ConflictOfInterest, Submission, SubmissionFile, SubmissionStatus
 
 bp = Blueprint("admin_assessment", __name__)
 bp.before_request(awarding_body_only)  # centre staff: 404, as on every /admin page
-
-
-# --- forms ---------------------------------------------------------------------------------------------------------
-
-class QueueFilterForm(FlaskForm):
-    """GET filters of a queue (no CSRF: it changes nothing)."""
-
-    class Meta:
-        csrf = False
-
-    due = SelectField("Deadline", default="", choices=choices([("", "Any"), ("overdue", "Overdue"),
-                                                               ("soon", "Due within 1 working day")]))
-    assessor = SelectField("Assessor", default="")
-    sampled = SelectField("Sampled", default="", choices=choices([("", "Either"), ("yes", "Sampled"),
-                                                                  ("no", "Not sampled")]))
-
-
-class RejectForm(FlaskForm):
-    reason = RadioField("Reason", validators=[DataRequired("Choose the reason.")],
-                        choices=choices([*assessment.REJECTION_REASONS.items(), ("other", "Another reason")]))
-    detail = TextAreaField("What the centre needs to do (required for another reason)",
-                           validators=[Length(max=2000)], render_kw={"rows": 3})
-
-    def validate_detail(self, field):
-        if self.reason.data == "other" and not (field.data or "").strip():
-            raise ValidationError("Say what is wrong: the centre reads this.")
-
-    def reason_text(self) -> str:
-        common = assessment.REJECTION_REASONS.get(self.reason.data, "")
-        return " ".join(part for part in (common, (self.detail.data or "").strip()) if part)
-
-
-class AllocateForm(FlaskForm):
-    assessor = SelectField("Assessor", coerce=int, validators=[DataRequired("Choose an assessor.")])
-
-
-class ResultForm(FlaskForm):
-    result = RadioField("Result", choices=choices([(Result.PASS.value, "Pass"), (Result.REFERRED.value, "Referred")]),
-                        validators=[DataRequired("Choose pass or referred.")])
-    referred_criteria = StringField("Referred criteria (when referred)", validators=[Length(max=500)],
-                                    description="e.g. AC 1.2, AC 3.1")
-    marked_sheet = FileField("Marked result sheet (.docx)", render_kw={"accept": ".docx"})
-
-
-class SampleForm(FlaskForm):
-    note = TextAreaField("Lead assessor's note (optional)", validators=[Optional(), Length(max=2000)],
-                         render_kw={"rows": 2})
-
-
-class ConflictForm(FlaskForm):
-    assessor = SelectField("Assessor", coerce=int, validators=[DataRequired("Choose an assessor.")])
-    centre = SelectField("Centre", coerce=int, validators=[DataRequired("Choose the centre.")])
-    enrolment_number = StringField("Learner's enrolment number (ENR), for a conflict with one learner only",
-                                   validators=[Optional(), Length(max=40)])
-    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
 
 
 def _assessor_choices() -> list[SelectChoice]:
@@ -103,14 +60,14 @@ def _assessor_choices() -> list[SelectChoice]:
 # --- queues --------------------------------------------------------------------------------------------------------
 
 @bp.get("/")
-@requires_role(Role.ASSESSMENT)
+@requires_role(Role.ASSESSMENT, Role.LEAD_ASSESSOR)
 def index():
     """The assessment area opens on the quality-check queue."""
     return queue("quality")
 
 
 @bp.get("/<any(quality, marking, release):queue_name>")
-@requires_role(Role.ASSESSMENT)
+@requires_role(Role.ASSESSMENT, Role.LEAD_ASSESSOR)
 def queue(queue_name: str):
     selected = QUEUES[queue_name]
     form = QueueFilterForm(request.args)
@@ -118,14 +75,15 @@ def queue(queue_name: str):
                                      *((str(u.id), u.name) for u in awarding_body_staff_with(Role.ASSESSMENT))])
     valid = form.validate()
     filters = QueueFilters(page=request.args.get("page", 1, type=page_number), **(
-        {name: form[name].data or "" for name in ("due", "assessor", "sampled")} if valid else {}))
+        {name: form[name].data or "" for name in ("due", "assessor", "sampling")} if valid else {}))
     now = utcnow()
     rows, total = assessment_queue(selected, filters, user_id=current_user.id, now=now)
     clocks = {sub.id: submission_clocks(sub, centre.nation, now) for sub, centre, _ in rows}
-    samples = assessment.sample_states([sub for sub, _, _ in rows]) if selected.name == "release" else {}
+    samples = {sub.id: sampling.sampling_state(sub) for sub, _, _ in rows} if selected.name == "release" else {}
     return render("admin/assessment/queue.html", "admin/assessment/_queue_table.html", form=form, queue=selected,
                   queues=QUEUES, rows=rows, clocks=clocks, worst=worst_state, samples=samples, total=total,
                   page=filters.page, page_size=PAGE_SIZE, reference=assessment.reference,
+                  policy=sampling.current_policy() if selected.name == "release" else None,
                   query={k: v for k, v in request.args.items() if k != "page"})
 
 
@@ -140,26 +98,28 @@ def _submission_page(submission: Submission, status: int = 200, **given):
     allocate = given.pop("allocate_form", None) or AllocateForm(prefix="allocate")
     allocate.assessor.choices = _assessor_choices()
     forms = {"confirm_form": ConfirmForm(), "reject_form": RejectForm(prefix="reject"), "allocate_form": allocate,
-             "result_form": ResultForm(prefix="result"), "sample_form": SampleForm(prefix="sample"), **given}
+             "result_form": ResultForm(prefix="result"), "sample_form": SampleForm(prefix="sample"),
+             "confirm_result_form": ConfirmResultForm(prefix="confirm"), **given}
     people = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(
-        {submission.assessor_id, submission.sampled_by_id, submission.qc_decided_by_id,
-         submission.released_by_id} - {None}))).scalars()}
-    sample_state = assessment.sample_states([submission]).get(submission.id)
+        {submission.assessor_id, submission.sampled_by_id, submission.qc_decided_by_id, submission.released_by_id,
+         submission.mitigated_by_id} - {None}))).scalars()}
+    sample_state = sampling.sampling_state(submission) if submission.marked_at else None
     page = render_template(
         "admin/assessment/submission.html", submission=submission, centre=centre, people=people,
         clocks=submission_clocks(submission, centre.nation, utcnow()), reference=assessment.reference(submission),
-        sample_state=sample_state, statuses=SubmissionStatus, **forms)
+        sample_state=sample_state, statuses=SubmissionStatus,
+        awaiting_mitigation=sampling.awaiting_mitigation(submission), **forms)
     return page, status
 
 
 @bp.get("/submissions/<int:submission_id>")
-@requires_role(Role.ASSESSMENT)
+@requires_role(Role.ASSESSMENT, Role.LEAD_ASSESSOR)
 def submission(submission_id: int):
     return _submission_page(_submission(submission_id))
 
 
 @bp.get("/submissions/<int:submission_id>/files/<int:file_id>")
-@requires_role(Role.ASSESSMENT)
+@requires_role(Role.ASSESSMENT, Role.LEAD_ASSESSOR)
 def download(submission_id: int, file_id: int):
     """A stored file, as an attachment under its convention name (never rendered inline)."""
     stored = db.session.execute(select(SubmissionFile).where(
@@ -222,22 +182,58 @@ def record_result(submission_id: int):
                                  by=current_user)
 
     return _act(submission_id, ResultForm(prefix="result"), act,
-                "Result recorded. A lead assessor's sample may be needed before release.", "result_form")
+                "Result recorded. A result selected for sampling is released once a lead assessor has sampled it.",
+                "result_form")
 
 
 @bp.post("/submissions/<int:submission_id>/sample")
-@requires_role(Role.ASSESSMENT)
+@requires_role(Role.LEAD_ASSESSOR)
 def sample(submission_id: int):
     return _act(submission_id, SampleForm(prefix="sample"),
-                lambda s, f: assessment.sample(s, f.note.data or "", by=current_user),
-                "Sampling recorded.", "sample_form")
+                lambda s, f: assessment.sample(s, f.outcome.data, f.note.data or "", by=current_user),
+                "Sample recorded.", "sample_form")
+
+
+@bp.post("/submissions/<int:submission_id>/confirm")
+@requires_role(Role.LEAD_ASSESSOR)
+def confirm_result(submission_id: int):
+    return _act(submission_id, ConfirmResultForm(prefix="confirm"),
+                lambda s, f: assessment.confirm_result(s, f.note.data or "", by=current_user),
+                "Result confirmed: it may be released.", "confirm_result_form")
 
 
 @bp.post("/submissions/<int:submission_id>/release")
-@requires_role(Role.ASSESSMENT)
+@requires_role(Role.ASSESSMENT, Role.LEAD_ASSESSOR)
 def release(submission_id: int):
     return _act(submission_id, ConfirmForm(), lambda s, f: assessment.release(s, by=current_user),
                 "Released to the centre: its Quality contact has been emailed.", "confirm_form")
+
+
+# --- the sampling policy -----------------------------------------------------------------------------------------
+
+@bp.route("/sampling-policy", methods=["GET", "POST"])
+@requires_role(Role.PLATFORM_ADMIN)
+def sampling_policy():
+    """The lead assessors' sampling policy: what is in force, its history, and the form to change it."""
+    policy = sampling.current_policy()
+    form = SamplingPolicyForm(data=None if request.method == "POST" else {
+        "new_assessor_count": policy.new_assessor_count, "monthly_percent": policy.monthly_percent})
+    if form.validate_on_submit():
+        try:
+            sampling.set_policy(form.new_assessor_count.data, form.monthly_percent.data, form.note.data or "",
+                                by=current_user)
+        except Refused as refused:
+            db.session.rollback()
+            apply_refusal(form, refused)
+        else:
+            commit()
+            flash("Sampling policy saved: it applies to results marked from now on.", "success")
+            return see_other("admin_assessment.sampling_policy")
+    history = sampling.policy_history()
+    people = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(
+        {row.set_by_id for row in history} - {None}))).scalars()}
+    return form_page("admin/assessment/sampling_policy.html", form, policy=policy, history=history, people=people,
+                     default=sampling.DEFAULT_POLICY, queues=QUEUES)
 
 
 # --- conflicts of interest -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, lazyload
 
+from portal.admin import sampling
 from portal.auth.models import User
 from portal.clocks import Clock, clock_state, due_soon_limit
 from portal.extensions import db
@@ -42,7 +43,7 @@ PAGE_SIZE = 50
 class QueueFilters:
     due: str = ""  # "", "overdue", "soon"
     assessor: str = ""  # "", "me", "none" or a user id
-    sampled: str = ""  # "", "yes", "no"
+    sampling: str = ""  # "", "to_sample", "issues", "releasable" (portal/admin/sampling.py)
     page: int = 1
 
 
@@ -84,10 +85,12 @@ def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: 
         statement = statement.where(Submission.assessor_id.is_(None))
     elif filters.assessor.isdigit():
         statement = statement.where(Submission.assessor_id == int(filters.assessor))
-    if filters.sampled == "yes":
-        statement = statement.where(Submission.sampled_at.is_not(None))
-    elif filters.sampled == "no":
-        statement = statement.where(Submission.sampled_at.is_(None))
+    if filters.sampling == "to_sample":
+        statement = statement.where(sampling.waiting_for_sample())
+    elif filters.sampling == "issues":
+        statement = statement.where(sampling.waiting_for_mitigation())
+    elif filters.sampling == "releasable":
+        statement = statement.where(sampling.releasable())
     total = db.session.execute(statement.with_only_columns(func.count(Submission.id)).order_by(None)).scalar_one()
     page = max(filters.page, 1)
     statement = (statement.options(lazyload(Submission.files))

@@ -3,25 +3,23 @@ conflicts of interest, the result with its marked result sheet, a lead assessor'
 centre. Plain functions: each takes the submission and the acting awarding-body user, checks the role
 (PermissionError, a 403) and the rules (Refused), writes an audit event, and leaves the commit to the caller.
 
-Sampling before release (policy §6.1: "a selection of assessments are sampled ... prior to releasing the
-results"): every marked submission may be sampled, and any sampled one may be released. An unsampled one may be
-released only once the *first* submission its assessor marked in that calendar month (Europe/London) has been
-sampled — so each assessor's work is quality-assured at least once a month before any of it reaches a centre.
-The sampler holds the assessment role and is never the assessor who marked it (there is no separate
-lead-assessor role in the model).
+Sampling before release (policy §6.1; the rules and the sampling policy are in portal/admin/sampling.py):
+when a result is recorded the sampling policy decides whether it is selected for a lead assessor's sample. Only
+holders of the lead-assessor role (appointed by a platform admin) sample, never the assessor who marked it; a
+sample is confirmed, or finds issues (with notes). A selected result waits for its sample, and a result with
+issues waits until it is mitigated — re-marked by its assessor, or confirmed by a lead assessor — before release.
 
 Results go to the centre's Quality contact, never to the learner: nothing here emails a learner.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import IO
 
 from flask import current_app
 from sqlalchemy import or_, select
 
 from portal import audit
+from portal.admin import sampling
 from portal.auth.models import AccountStatus, Role, User
 from portal.db import utcnow
 from portal.documents import RefusedDocument, count_words
@@ -29,14 +27,15 @@ from portal.documents.ooxml import sniff
 from portal.extensions import db
 from portal.mail import link_to, queue_email
 from portal.rules import Refused
-from portal.workdays import LONDON
 from tenants.learners.models import Learner
 from tenants.models import Centre
 from tenants.submissions import naming, storage
 from tenants.submissions.models import (
     ConflictOfInterest,
     FileKind,
+    Mitigation,
     Result,
+    SampleOutcome,
     Submission,
     SubmissionFile,
     SubmissionStatus,
@@ -61,6 +60,11 @@ def reference(submission: Submission) -> str:
 def _require_assessment_role(by: User) -> None:
     if not by.has_role(Role.ASSESSMENT):
         raise PermissionError("the assessment role is needed")
+
+
+def _require_lead_assessor(by: User) -> None:
+    if not by.has_role(Role.LEAD_ASSESSOR):
+        raise PermissionError("the lead assessor role is needed")
 
 
 def _require_status(submission: Submission, *allowed: SubmissionStatus) -> None:
@@ -209,9 +213,14 @@ def normalise_criteria(text: str) -> str:
 
 def record_result(submission: Submission, result: Result, referred_criteria: str, marked_sheet: IO[bytes], *,
                   filename: str = "", by: User) -> SubmissionFile:
-    """The allocated assessor's result — pass, or referred with the criteria to rework — and the marked sheet."""
+    """The allocated assessor's result — pass, or referred with the criteria to rework — and the marked sheet.
+
+    The same form re-marks a result whose sample found issues (the mitigation of SPEC §6.3): the new result and
+    sheet replace the old (kept for the record, never shown to the centre) and the result may then be released."""
     _require_assessment_role(by)
-    _require_status(submission, SubmissionStatus.MARKING)
+    remark = submission.status is SubmissionStatus.MARKED and sampling.awaiting_mitigation(submission)
+    if not remark:
+        _require_status(submission, SubmissionStatus.MARKING)
     if submission.assessor_id != by.id:
         raise PermissionError("only the allocated assessor records the result")
     result = Result(result)
@@ -221,94 +230,97 @@ def record_result(submission: Submission, result: Result, referred_criteria: str
     if marked_sheet is None:
         raise Refused("Upload the marked result sheet (.docx).", field="marked_sheet")
     _check_marked_sheet(marked_sheet)
+    if remark:
+        earlier = f"{submission.result.value}" + (f" ({submission.referred_criteria})"
+                                                  if submission.referred_criteria else "")
+        for old in submission.files:
+            if old.kind is FileKind.MARKED_RESULT_SHEET:
+                old.kind = FileKind.SUPERSEDED_SHEET
     stored = _store(submission, marked_sheet, filename, FileKind.MARKED_RESULT_SHEET,
                     naming.download_name(naming.submission_stem(submission), FileKind.MARKED_RESULT_SHEET, ".docx"))
     submission.result, submission.referred_criteria = result, criteria
+    outcome = f"Result: {result.value}" + (f" ({criteria})" if criteria else "")
+    if remark:
+        submission.mitigation, submission.mitigated_by_id = Mitigation.REMARKED, by.id
+        submission.mitigated_at = utcnow()
+        submission.mitigation_note = f"Re-marked after the sample; the earlier result was {earlier}."
+        _record("submission.remarked", submission, by, f"{outcome}. {submission.mitigation_note}")
+        return stored
     submission.status, submission.marked_at = SubmissionStatus.MARKED, utcnow()
-    _record("submission.marked", submission, by, f"Result: {result.value}" + (f" ({criteria})" if criteria else ""))
+    selection = sampling.selection_for(submission, submission.marked_at)
+    submission.sample_basis, submission.sample_selected = selection.basis, selection.selected
+    submission.sample_reason = selection.reason[:200]
+    _record("submission.marked", submission, by,
+            f"{outcome}. {'Selected for sampling' if selection.selected else 'Sampling'}: {selection.reason}.")
     return stored
 
 
 # --- sampling and release ------------------------------------------------------------------------------------------
 
-def sample(submission: Submission, note: str = "", *, by: User) -> None:
-    """A lead assessor's quality assurance of the marking: someone other than the assessor."""
-    _require_assessment_role(by)
+def _tell_assessor(submission: Submission, subject: str, body: str) -> None:
+    assessor = db.session.get(User, submission.assessor_id) if submission.assessor_id else None
+    if assessor is not None and assessor.status is AccountStatus.ACTIVE:
+        link = link_to("admin_assessment.submission", submission_id=submission.id)
+        queue_email(assessor.email, subject, f"Dear {assessor.name},\n\n{body}\n\n{link}\n\nILM Assessment Service")
+
+
+def sample(submission: Submission, outcome: SampleOutcome | str, note: str = "", *, by: User) -> None:
+    """A lead assessor's sample of a marked result: *confirmed*, or *issues found* with notes saying what they are
+    (the assessor reads them to re-mark; the result is held until the issues are mitigated)."""
+    _require_lead_assessor(by)
     _require_status(submission, SubmissionStatus.MARKED)
     if submission.sampled_at is not None:
         raise Refused("This submission has already been sampled.")
     if by.id == submission.assessor_id:
         raise Refused("A lead assessor other than the assessor who marked it must sample it.")
+    try:
+        outcome = SampleOutcome(outcome)
+    except ValueError:
+        raise Refused("Choose the outcome of the sample: confirmed, or issues found.", field="outcome") from None
+    note = (note or "").strip()
+    if outcome is SampleOutcome.ISSUES_FOUND and not note:
+        raise Refused("Say what the issues are, with the decision or the feedback: the assessor reads this to "
+                      "re-mark it.", field="note")
     submission.sampled_by_id, submission.sampled_at = by.id, utcnow()
-    submission.sample_note = (note or "").strip()
-    _record("submission.sampled", submission, by, submission.sample_note)
+    submission.sample_outcome, submission.sample_note = outcome, note
+    _record("submission.sampled", submission, by, f"{outcome.label}." + (f" {note}" if note else ""))
+    if outcome is SampleOutcome.ISSUES_FOUND:
+        _tell_assessor(submission, f"Issues found in a sample of your marking: {reference(submission)}",
+                       f"{by.name} sampled your marking of {reference(submission)} and found issues:\n\n{note}\n\n"
+                       f"The result is held until you re-mark it (record the result again with a new marked result "
+                       f"sheet) or a lead assessor confirms it.")
 
 
-def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
-    """The UTC start and end of the Europe/London calendar month of `moment`."""
-    local = moment.astimezone(LONDON)
-    start = datetime(local.year, local.month, 1, tzinfo=LONDON)
-    end = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=LONDON)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def _marked_in(assessor_ids, start: datetime, end: datetime):
-    return (select(Submission.id, Submission.assessor_id, Submission.marked_at, Submission.sampled_at)
-            .where(Submission.assessor_id.in_(assessor_ids), Submission.marked_at.is_not(None),
-                   Submission.marked_at >= start, Submission.marked_at < end,
-                   Submission.status.in_((SubmissionStatus.MARKED, SubmissionStatus.RELEASED)))
-            .order_by(Submission.marked_at, Submission.id))
-
-
-@dataclass(frozen=True)
-class SampleState:
-    """Where a marked submission stands with sampling. `first_id`: the assessor's first of the month."""
-
-    sampled: bool
-    first_id: int | None
-    first_sampled: bool
-
-    @property
-    def releasable(self) -> bool:
-        return self.sampled or self.first_sampled
-
-    @property
-    def needs_own_sample(self) -> bool:
-        return not self.releasable
-
-
-def sample_states(submissions: list[Submission]) -> dict[int, SampleState]:
-    """Sampling state of marked submissions, in one query whatever their number."""
-    marked = [s for s in submissions if s.marked_at is not None and s.assessor_id is not None]
-    if not marked:
-        return {}
-    start = month_bounds(min(s.marked_at for s in marked))[0]
-    end = month_bounds(max(s.marked_at for s in marked))[1]
-    firsts: dict[tuple[int, datetime], tuple[int, bool]] = {}
-    for row in db.session.execute(_marked_in({s.assessor_id for s in marked}, start, end)).all():
-        key = (row.assessor_id, month_bounds(row.marked_at)[0])
-        firsts.setdefault(key, (row.id, row.sampled_at is not None))
-    states = {}
-    for s in marked:
-        first_id, first_sampled = firsts.get((s.assessor_id, month_bounds(s.marked_at)[0]), (None, False))
-        states[s.id] = SampleState(sampled=s.sampled_at is not None, first_id=first_id, first_sampled=first_sampled)
-    return states
+def confirm_result(submission: Submission, note: str, *, by: User) -> None:
+    """A lead assessor confirms that a result whose sample found issues may be released as it stands (the other
+    mitigation besides a re-mark), saying why."""
+    _require_lead_assessor(by)
+    _require_status(submission, SubmissionStatus.MARKED)
+    if not sampling.awaiting_mitigation(submission):
+        raise Refused("Only a result whose sample found issues, not yet dealt with, is confirmed this way.")
+    if by.id == submission.assessor_id:
+        raise Refused("You marked this result: another lead assessor confirms it.")
+    note = (note or "").strip()
+    if not note:
+        raise Refused("Say why the result can be released as it stands.", field="note")
+    submission.mitigation, submission.mitigated_at, submission.mitigated_by_id = Mitigation.CONFIRMED, utcnow(), by.id
+    submission.mitigation_note = note
+    _record("submission.result_confirmed", submission, by, f"Issues found in the sample; result confirmed: {note}")
 
 
 def release(submission: Submission, *, by: User) -> None:
-    """Release the result to the centre (the centre's tracker shows it; its Quality contact is emailed)."""
-    _require_assessment_role(by)
+    """Release the result to the centre (the centre's tracker shows it; its Quality contact is emailed) — once
+    sampling allows it (portal/admin/sampling.py)."""
+    if not by.has_role(Role.ASSESSMENT, Role.LEAD_ASSESSOR):
+        raise PermissionError("the assessment or lead assessor role is needed")
     _require_status(submission, SubmissionStatus.MARKED)
-    state = sample_states([submission])[submission.id]
+    state = sampling.sampling_state(submission)
     if not state.releasable:
-        if state.first_id == submission.id:
-            raise Refused("This is the first submission its assessor marked this month: a lead assessor must "
-                          "sample it before it is released.")
-        raise Refused("A lead assessor must first sample the first submission this assessor marked this month "
-                      f"(submission #{state.first_id}), or sample this one.")
+        raise Refused(state.blocked)
     submission.status = SubmissionStatus.RELEASED
     submission.released_at, submission.released_by_id = utcnow(), by.id
-    _record("submission.released", submission, by, f"Result: {submission.result.value if submission.result else ''}")
+    _record("submission.released", submission, by, f"Result: {submission.result.value if submission.result else ''}"
+            f" · sampling: {state.label.lower()}")
     _tell_centre(submission, f"Result released: {reference(submission)}",
                  f"The result for {submission.learner.full_name}, {reference(submission)}, has been released to "
                  f"your centre with the marked result sheet.")

@@ -3,8 +3,9 @@ from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user, login_required
 
 from portal.admin import queries
-from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm
-from portal.auth.models import AccountStatus, Role
+from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm, RoleForm
+from portal.auth import roles as appointed
+from portal.auth.models import AccountStatus, Role, User
 from portal.catalogue import services as catalogue
 from portal.catalogue.forms import CentreUnitsForm
 from portal.db import utcnow
@@ -177,4 +178,28 @@ def audit_log():
 @bp.get("/people")
 @requires_role(Role.PLATFORM_ADMIN)
 def people():
-    return render_template("admin/people.html", people=queries.awarding_body_people(), roles=list(Role))
+    return render_template("admin/people.html", people=queries.awarding_body_people(), roles=list(Role),
+                           appointed=appointed.APPOINTED_ROLES, role_form=RoleForm(), active=AccountStatus.ACTIVE)
+
+
+@bp.post("/people/<int:user_id>/roles")
+@requires_role(Role.PLATFORM_ADMIN)
+def change_role(user_id: int):
+    """Appoint or remove an appointed role (the lead assessor): a platform admin's decision, audited."""
+    person = db.get_or_404(User, user_id)
+    if not person.is_awarding_body:
+        abort(404)
+    form = RoleForm()
+
+    def change():
+        role = Role(form.role.data)
+        (appointed.appoint if form.change.data == "appoint" else appointed.remove)(person, role, by=current_user)
+        return role
+
+    message, error = attempt(
+        form, change,
+        done=lambda role: f"{person.name} {'is now a' if form.change.data == 'appoint' else 'is no longer a'} "
+                          f"{role.label.lower()}.",
+        invalid="Choose the role and whether to appoint or remove it.")
+    flash(message, "error" if error else "success")
+    return see_other("admin.people")

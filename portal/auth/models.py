@@ -25,6 +25,9 @@ class Role(enum.StrEnum):
     ASSESSMENT = "assessment"
     FINANCE = "finance"
     EQA = "eqa"  # External Quality Assurer: follows up centres flagged for high referral rates (SPEC §6.3)
+    # Appointed by a platform admin (portal.auth.roles): samples and standardises assessors' marking before
+    # results are released (SPEC §6.3; ILMA policy, "Lead Assessor" and §6.1).
+    LEAD_ASSESSOR = "lead_assessor"
 
     @property
     def label(self) -> str:

@@ -41,6 +41,33 @@ class Result(enum.StrEnum):
     REFERRED = "referred"
 
 
+class SampleBasis(enum.StrEnum):
+    """Which part of the sampling policy a marked submission was counted under when it was marked."""
+
+    NEW_ASSESSOR = "new_assessor"  # one of its assessor's first N marked submissions: every one is sampled
+    MONTHLY = "monthly"  # after those: a percentage of the assessor's marking each London calendar month
+
+
+class SampleOutcome(enum.StrEnum):
+    CONFIRMED = "confirmed"  # the lead assessor agrees with the decision and the feedback
+    ISSUES_FOUND = "issues_found"  # quality issues: not released until mitigated
+
+    @property
+    def label(self) -> str:
+        return {"confirmed": "Confirmed", "issues_found": "Issues found"}[self.value]
+
+
+class Mitigation(enum.StrEnum):
+    """How issues found in a sample were dealt with before release (SPEC §6.3)."""
+
+    REMARKED = "remarked"  # the assessor recorded the result again, with a new marked result sheet
+    CONFIRMED = "confirmed"  # a lead assessor confirmed the result may be released as it stands
+
+    @property
+    def label(self) -> str:
+        return {"remarked": "Re-marked", "confirmed": "Confirmed by a lead assessor"}[self.value]
+
+
 class Authenticity(enum.StrEnum):
     SEPARATE_SHEET = "separate_sheet"  # a signed authenticity cover sheet uploaded as its own file
     COVER_PAGE = "cover_page"  # the uploader says it is the assessment's own cover page
@@ -53,6 +80,9 @@ class FileKind(enum.StrEnum):
     RESULT_SHEET = "result_sheet"
     APPENDIX = "appendix"
     MARKED_RESULT_SHEET = "marked_result_sheet"  # uploaded by the awarding body with the result
+    # A marked result sheet replaced by a re-mark after a lead assessor's sample found issues: kept for the
+    # record, never shown to the centre.
+    SUPERSEDED_SHEET = "superseded_marked_result_sheet"
 
 
 class Submission(CentreOwned, db.Model):
@@ -100,9 +130,18 @@ class Submission(CentreOwned, db.Model):
     result: Mapped[Result | None] = mapped_column(enum_column(Result, "submission_result"))
     referred_criteria: Mapped[str] = mapped_column(Text, default="")
     marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sampling (portal/admin/assessment_services.py): chosen by the sampling policy when marked, or sampled anyway.
+    sample_basis: Mapped[SampleBasis | None] = mapped_column(enum_column(SampleBasis, "sample_basis"))
+    sample_selected: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    sample_reason: Mapped[str] = mapped_column(String(200), default="")
     sampled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     sampled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sample_outcome: Mapped[SampleOutcome | None] = mapped_column(enum_column(SampleOutcome, "sample_outcome"))
     sample_note: Mapped[str] = mapped_column(Text, default="")
+    mitigation: Mapped[Mitigation | None] = mapped_column(enum_column(Mitigation, "mitigation"))
+    mitigated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mitigated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    mitigation_note: Mapped[str] = mapped_column(Text, default="")
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
@@ -139,6 +178,24 @@ class SubmissionFile(CentreOwned, db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     submission: Mapped[Submission] = relationship(back_populates="files")
+
+
+class SamplingPolicy(db.Model):
+    """The lead assessors' sampling policy, as set by a platform admin. Rows are only ever added: the latest
+    applies to results marked from then on (a result's selection is decided, and kept, when it is marked)."""
+
+    __tablename__ = "sampling_policy"
+    __table_args__ = (
+        CheckConstraint("new_assessor_count BETWEEN 0 AND 50", name="new_assessor_count_range"),
+        CheckConstraint("monthly_percent BETWEEN 1 AND 100", name="monthly_percent_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    new_assessor_count: Mapped[int] = mapped_column(Integer)  # each assessor's first N marked: all sampled
+    monthly_percent: Mapped[int] = mapped_column(Integer)  # then this share of each assessor's month (at least 1)
+    note: Mapped[str] = mapped_column(Text, default="")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
 
 class ConflictOfInterest(db.Model):

@@ -129,9 +129,11 @@ def _fee_text(submission: Submission) -> str:
 # --- one submission ----------------------------------------------------------------------------------------------
 
 def _visible_files(submission: Submission) -> list[SubmissionFile]:
-    """The marked result sheet is part of the result: never shown before release."""
+    """The marked result sheet is part of the result: never shown before release. A sheet replaced by a re-mark
+    (a lead assessor found issues in it) is the awarding body's record only."""
     released = submission.status is SubmissionStatus.RELEASED
-    return [f for f in submission.files if released or f.kind is not FileKind.MARKED_RESULT_SHEET]
+    return [f for f in submission.files if f.kind is not FileKind.SUPERSEDED_SHEET
+            and (released or f.kind is not FileKind.MARKED_RESULT_SHEET)]
 
 
 @bp.get("/<int:submission_id>")

@@ -30,8 +30,8 @@ def assessor(make_admin):
 
 @pytest.fixture
 def lead(make_admin):
-    """A lead assessor (the assessment role; never the person who marked it)."""
-    return make_admin("assessment", email="lead@awarding-body.example")
+    """A lead assessor: the appointed role only (samples, confirms and releases; never marks)."""
+    return make_admin("lead_assessor", email="lead@awarding-body.example")
 
 
 @pytest.fixture

@@ -138,14 +138,33 @@ def test_the_whole_journey_through_the_pages(centre, checker, assessor, lead, si
     assert sub.status is S.MARKED and sub.result is Result.REFERRED
     sheet = next(f for f in sub.files if f.kind is FileKind.MARKED_RESULT_SHEET)
     assert sampling.get(f"{url(sub)}/files/{sheet.id}").data == MARKED_SHEET
-    # Release waits for the sample (the assessor's first of the month); the assessor cannot sample it.
-    assert "must be sampled before release" in sampling.get(url(sub)).get_data(as_text=True)
-    assert marking.post(url(sub, "sample"), data={}).status_code == 303  # refused, with a message
-    assert sampling.post(url(sub, "release")).status_code == 303  # refused, with a message
+    # Selected for sampling (a new assessor's first): release waits for a lead assessor's sample. The assessor, and
+    # the checker (assessment role only), cannot sample: only the appointed lead-assessor role can.
+    page = sampling.get(url(sub)).get_data(as_text=True)
+    assert "selected for sampling (new assessor: marked submission 1 of the first 5)" in page
+    assert "Release the result to the centre" not in page
+    assert marking.post(url(sub, "sample"), data={"sample-outcome": "confirmed"}).status_code == 403
+    assert checking.post(url(sub, "sample"), data={"sample-outcome": "confirmed"}).status_code == 403
+    response = sampling.post(url(sub, "release"), follow_redirects=True)
+    assert "a lead assessor must sample it before it is released" in response.get_data(as_text=True)
     db.session.refresh(sub)
     assert sub.status is S.MARKED and sub.sampled_at is None
+    # Issues found need notes, then hold the result; the assessor re-marks it; then it may be released.
+    response = sampling.post(url(sub, "sample"), data={"sample-outcome": "issues_found", "sample-note": " "})
+    assert response.status_code == 422 and "Say what the issues are" in response.get_data(as_text=True)
+    assert sampling.post(url(sub, "sample"), data={"sample-outcome": "issues_found",
+                                                   "sample-note": "Feedback on AC 3.1 is too thin."}).status_code == 303
+    assert "Issues found in a sample of your marking" in mailbox.last_to(assessor.email)["Subject"]
+    response = sampling.post(url(sub, "release"), follow_redirects=True)
+    assert "found issues in this result&#39;s sample" in response.get_data(as_text=True)
+    page = marking.get(url(sub)).get_data(as_text=True)
+    assert "Feedback on AC 3.1 is too thin." in page and "Record the re-marked result" in page
+    form = {"result-result": "referred", "result-referred_criteria": "AC 3.1",
+            "result-marked_sheet": (io.BytesIO(MARKED_SHEET), "remarked.docx")}
+    assert marking.post(url(sub, "result"), data=form, content_type="multipart/form-data").status_code == 303
+    db.session.refresh(sub)
+    assert sub.referred_criteria == "AC 3.1" and sub.mitigation is not None
     assert not [m for m in mailbox.to(quality_contact_of(centre).email) if "released" in m["Subject"]]
-    assert sampling.post(url(sub, "sample"), data={"sample-note": "Valid decisions"}).status_code == 303
     assert sampling.post(url(sub, "release")).status_code == 303
     db.session.refresh(sub)
     assert sub.status is S.RELEASED

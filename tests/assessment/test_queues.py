@@ -7,7 +7,7 @@ import pytest
 
 from portal.admin.assessment_queue import submission_clocks
 from portal.workdays import Nation
-from tenants.submissions.models import Result, SubmissionStatus
+from tenants.submissions.models import Result, SampleOutcome, SubmissionStatus
 from tests.assessment.factory import make_submission
 
 S = SubmissionStatus
@@ -100,18 +100,32 @@ def test_marking_queue_by_assessor(centre, checker, assessor, signed_in):
 
 
 def test_release_queue_shows_sampling(centre, assessor, lead, signed_in):
-    first = make_submission(centre, status=S.MARKED, assessor_id=assessor.id, result=Result.PASS,
-                            marked_at=datetime(2026, 11, 2, 10, tzinfo=UTC))
-    second = make_submission(centre, status=S.MARKED, assessor_id=assessor.id, result=Result.PASS,
-                             marked_at=datetime(2026, 11, 3, 10, tzinfo=UTC))
+    def marked(**values):
+        return make_submission(centre, status=S.MARKED, assessor_id=assessor.id, result=Result.PASS,
+                               marked_at=datetime(2026, 11, 2, 10, tzinfo=UTC), **values)
+
+    selected = marked(sample_selected=True, sample_reason="new assessor: marked submission 1 of the first 5")
+    unselected = marked(sample_reason="10% a month: not selected")
+    held = marked(sampled_at=datetime(2026, 11, 3, tzinfo=UTC), sampled_by_id=lead.id,
+                  sample_outcome=SampleOutcome.ISSUES_FOUND, sample_note="Wrong decision on AC 2.2")
     client = signed_in(lead)
-    page = client.get("/admin/assessment/release").get_data(as_text=True)
-    assert "Sample before release" in page and f"sample #{first.id} or this one first" in page
-    client.post(f"/admin/assessment/submissions/{first.id}/sample", data={})
-    page = client.get("/admin/assessment/release").get_data(as_text=True)
-    assert "Sampled" in page and "may be released" in page
-    page = client.get("/admin/assessment/release?sampled=no").get_data(as_text=True)
-    assert f"ENR {second.learner.enrolment_number}" in page and f"ENR {first.learner.enrolment_number}" not in page
+
+    def rows(query: str = "") -> dict[int, str]:
+        page = client.get(f"/admin/assessment/release{query}").get_data(as_text=True)
+        return {s.id: row for s in (selected, unselected, held)
+                for row in page.split("<tr")[1:] if f"ENR {s.learner.enrolment_number}" in row}
+
+    shown = rows()
+    assert "Sample before release" in shown[selected.id]
+    assert "new assessor: marked submission 1 of the first 5" in shown[selected.id]
+    assert "Not selected: may be released" in shown[unselected.id]
+    assert "Issues found: re-mark, or a lead assessor confirms" in shown[held.id]
+    assert rows("?sampling=to_sample").keys() == {selected.id}
+    assert rows("?sampling=issues").keys() == {held.id}
+    assert rows("?sampling=releasable").keys() == {unselected.id}
+    client.post(f"/admin/assessment/submissions/{selected.id}/sample", data={"sample-outcome": "confirmed"})
+    assert "Sampled: confirmed" in rows()[selected.id]
+    assert rows("?sampling=releasable").keys() == {unselected.id, selected.id}
 
 
 @pytest.mark.parametrize(("queue", "status"), [("quality", S.AWAITING_QC), ("marking", S.MARKING),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -11,7 +11,7 @@ from portal.audit import AuditEvent
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.rules import Refused
-from tenants.submissions.models import ConflictOfInterest, FileKind, Result, SubmissionStatus
+from tenants.submissions.models import ConflictOfInterest, FileKind, Result, SampleOutcome, SubmissionStatus
 from tests.assessment.factory import make_learner, make_submission
 from tests.documents.builders import docx_bytes, p, pdf_bytes
 
@@ -79,6 +79,7 @@ def test_quality_check_only_while_awaiting_it(centre, checker, status):
 
 
 def test_every_action_needs_the_assessment_role(centre, make_admin, assessor):
+    """...and sampling needs the lead assessor's; release needs one of the two."""
     other = make_admin("platform_admin", "quality", "finance", "customer_service", "team_leader", "director")
     sub = make_submission(centre)
     with pytest.raises(PermissionError):
@@ -91,8 +92,12 @@ def test_every_action_needs_the_assessment_role(centre, make_admin, assessor):
     with pytest.raises(PermissionError):
         assessment.record_conflict(assessor, centre=centre, by=other)
     marked = make_submission(centre, status=S.MARKED, assessor_id=assessor.id, marked_at=utcnow())
-    with pytest.raises(PermissionError):
-        assessment.sample(marked, by=other)
+    with pytest.raises(PermissionError, match="lead assessor role"):
+        assessment.sample(marked, "confirmed", by=other)
+    with pytest.raises(PermissionError, match="lead assessor role"):
+        assessment.sample(marked, "confirmed", by=make_admin("assessment"))  # an assessor is not a lead assessor
+    with pytest.raises(PermissionError, match="lead assessor role"):
+        assessment.confirm_result(marked, "It stands", by=make_admin("assessment"))
     with pytest.raises(PermissionError):
         assessment.release(marked, by=other)
 
@@ -220,7 +225,7 @@ def test_result_only_while_being_marked(centre, assessor, status):
         assessment.record_result(sub, Result.PASS, "", sheet(), by=assessor)
 
 
-# --- sampling and release ----------------------------------------------------------------------------------------
+# --- sampling and release (the rules in detail: tests/assessment/test_sampling.py) --------------------------------
 
 def marked(centre, assessor, at: datetime | None = None, **values):
     return make_submission(centre, status=S.MARKED, assessor_id=assessor.id, result=Result.PASS,
@@ -229,32 +234,34 @@ def marked(centre, assessor, at: datetime | None = None, **values):
 
 def test_sample_by_a_lead_assessor(centre, assessor, lead):
     sub = marked(centre, assessor)
-    assessment.sample(sub, "Feedback clear and decisions valid.", by=lead)
+    assessment.sample(sub, "confirmed", "Feedback clear and decisions valid.", by=lead)
     commit()
     assert sub.sampled_by_id == lead.id and sub.sampled_at and sub.sample_note.startswith("Feedback clear")
+    assert sub.sample_outcome is SampleOutcome.CONFIRMED
     with pytest.raises(Refused, match="already been sampled"):
-        assessment.sample(sub, by=lead)
+        assessment.sample(sub, "confirmed", by=lead)
 
 
-def test_the_assessor_does_not_sample_their_own_marking(centre, assessor):
-    sub = marked(centre, assessor)
+def test_the_assessor_does_not_sample_their_own_marking(centre, make_admin):
+    both = make_admin("assessment", "lead_assessor")  # a lead assessor who also marks
+    sub = marked(centre, both)
     with pytest.raises(Refused, match="other than the assessor"):
-        assessment.sample(sub, by=assessor)
+        assessment.sample(sub, "confirmed", by=both)
     assert sub.sampled_at is None
 
 
 @pytest.mark.parametrize("status", [s for s in S if s is not S.MARKED])
 def test_sample_and_release_only_once_marked(centre, assessor, lead, status):
     sub = make_submission(centre, status=status, assessor_id=assessor.id, marked_at=utcnow())
-    with pytest.raises(Refused):
-        assessment.sample(sub, by=lead)
-    with pytest.raises(Refused):
+    with pytest.raises(Refused, match="so that cannot be done now"):
+        assessment.sample(sub, "confirmed", by=lead)
+    with pytest.raises(Refused, match="so that cannot be done now"):
         assessment.release(sub, by=lead)
 
 
 def test_release_emails_the_centre_never_the_learner(centre, assessor, lead, mailbox):
-    sub = marked(centre, assessor)
-    assessment.sample(sub, by=lead)
+    sub = marked(centre, assessor, sample_selected=True, sample_reason="new assessor")
+    assessment.sample(sub, "confirmed", by=lead)
     assessment.release(sub, by=lead)
     commit()
     assert sub.status is S.RELEASED and sub.released_at is not None and sub.released_by_id == lead.id
@@ -264,49 +271,14 @@ def test_release_emails_the_centre_never_the_learner(centre, assessor, lead, mai
     assert actions(sub) == ["submission.sampled", "submission.released"]
 
 
-def test_the_assessors_first_marked_submission_of_the_month_is_sampled_before_any_release(
-        centre, assessor, lead, make_admin):
-    start = datetime(2026, 11, 2, 10, tzinfo=UTC)
-    first = marked(centre, assessor, start)
-    second = marked(centre, assessor, start + timedelta(days=1))
-    with pytest.raises(Refused, match="first submission its assessor marked this month"):
-        assessment.release(first, by=lead)
-    with pytest.raises(Refused, match=f"submission #{first.id}"):
-        assessment.release(second, by=lead)
-    # Sampling the second releases the second only; sampling the first releases the month's others too.
-    assessment.sample(second, by=lead)
-    assessment.release(second, by=lead)
-    with pytest.raises(Refused):
-        assessment.release(first, by=lead)
-    third = marked(centre, assessor, start + timedelta(days=2))
-    assessment.sample(first, by=lead)
-    assessment.release(third, by=lead)
-    assessment.release(first, by=lead)
-    # Another assessor, and the same assessor next month, start again.
-    other = marked(centre, make_admin("assessment"), start + timedelta(days=2))
-    next_month = marked(centre, assessor, datetime(2026, 12, 1, 9, tzinfo=UTC))
-    for sub in (other, next_month):
-        with pytest.raises(Refused, match="first submission"):
-            assessment.release(sub, by=lead)
-
-
-def test_the_month_is_londons(centre, assessor, lead):
-    """Months are Europe/London calendar months."""
-    # 31 May 2026 23:30 UTC is 1 June 00:30 BST: a new month in London.
-    may_utc = marked(centre, assessor, datetime(2026, 5, 31, 23, 30, tzinfo=UTC))
-    june = marked(centre, assessor, datetime(2026, 6, 2, 9, tzinfo=UTC))
-    assessment.sample(may_utc, by=lead)
-    assessment.release(june, by=lead)  # may_utc is June's first in London, and it is sampled
-    assert assessment.month_bounds(may_utc.marked_at)[0] == datetime(2026, 5, 31, 23, tzinfo=UTC)
-
-
 def test_a_learner_is_never_emailed(centre, checker, assessor, lead, mailbox):
     learner = make_learner(centre, enr="LRN1")
     sub = make_submission(centre, learner=learner)
     assessment.accept_quality_check(sub, by=checker)
     assessment.allocate(sub, assessor, by=checker)
     assessment.record_result(sub, Result.REFERRED, "AC 2.1", sheet(), by=assessor)
-    assessment.sample(sub, by=lead)
+    assessment.sample(sub, "issues_found", "Feedback does not say what AC 2.1 needs.", by=lead)
+    assessment.record_result(sub, Result.REFERRED, "AC 2.1", sheet(), by=assessor)  # the re-mark
     assessment.release(sub, by=lead)
     commit()
     assert not mailbox.to(learner.email)

@@ -3,10 +3,11 @@ checked with axe-core (SPEC §6.2–6.3).
 
 The centre uploads the original (the exact Word count appears) → the awarding body rejects it at quality check
 with a reason → the centre's tracker shows the reason → a corrected upload with the same number → accepted,
-allocated → the assessor refers it with criteria and a marked result sheet → another lead assessor samples it →
+allocated → the assessor refers it with criteria and a marked result sheet → a lead assessor samples it →
 released → the centre's tracker shows the referral → "Start resubmission 2": a black-only copy shows the "no blue
 text" warning and is rejected → the corrected copy with its new text in blue (the by-colour table, no warning)
-→ accepted, allocated → pass (releasable now, sampled all the same) → released → the tracker shows Pass.
+→ accepted, allocated → pass (a new assessor's second result: sampled too) → released → the tracker shows Pass.
+The lead assessor's sample that finds issues and holds a result: tests/e2e/test_lead_assessor_sampling.py.
 """
 from __future__ import annotations
 
@@ -114,7 +115,7 @@ def accept_and_allocate(staff: Page, axe, reference: str, note: str = "") -> Non
     axe(staff)
 
 
-def mark(assessor: Page, axe, reference: str, result: str, criteria: str = "", *, first_this_month: bool) -> None:
+def mark(assessor: Page, axe, reference: str, result: str, criteria: str = "") -> None:
     open_from_queue(assessor, axe, "marking", reference)
     assessor.get_by_label(result, exact=True).check()
     if criteria:
@@ -123,19 +124,20 @@ def mark(assessor: Page, axe, reference: str, result: str, criteria: str = "", *
         {"name": "marked.docx", "mimeType": DOCX, "buffer": marked_sheet(f"{result}: see the comments.")})
     assessor.get_by_role("button", name="Record the result").click()
     expect(flash(assessor)).to_contain_text("Result recorded.")
-    expect(assessor.locator("main")).to_contain_text("You marked this submission: another lead assessor samples it.")
-    # The assessor's first marked submission this month is released only once someone else has sampled it.
-    expect(assessor.get_by_role("button", name="Release the result to the centre")).to_have_count(
-        0 if first_this_month else 1)
+    # One of a new assessor's first results: selected for sampling, released only once a lead assessor has sampled it.
+    expect(assessor.locator("main")).to_contain_text("this one was selected and is released once it has been sampled")
+    expect(assessor.get_by_role("button", name="Release the result to the centre")).to_have_count(0)
     axe(assessor)
 
 
-def sample_and_release(staff: Page, axe, reference: str, *, first_this_month: bool) -> None:
-    open_from_queue(staff, axe, "release", reference, "Sample before release" if first_this_month else
-                    "may be released")
-    staff.get_by_label("Lead assessor's note (optional)").fill("Marking agrees with the criteria.")
-    staff.get_by_role("button", name="Record the lead assessor's sample").click()
-    expect(flash(staff)).to_contain_text("Sampling recorded.")
+def sample_and_release(staff: Page, axe, reference: str) -> None:
+    open_from_queue(staff, axe, "release", reference, "Sample before release")
+    staff.get_by_role("radio", name="Confirmed: the decision and the feedback meet the standard").check()
+    staff.get_by_label("Lead assessor's notes (required when issues are found)").fill("Marking agrees with the "
+                                                                                      "criteria.")
+    staff.get_by_role("button", name="Record the sample").click()
+    expect(flash(staff)).to_contain_text("Sample recorded.")
+    expect(staff.locator("dl.summary")).to_contain_text("Sampled: confirmed")
     axe(staff)
     staff.get_by_role("button", name="Release the result to the centre").click()
     expect(flash(staff)).to_contain_text("Released to the centre")
@@ -152,7 +154,7 @@ def test_a_submission_from_upload_through_referral_and_resubmission_to_a_release
     commit()
     make_learner(centre)
     make_admin("assessment", email=ASSESSOR)
-    make_admin("assessment", email=LEAD)  # quality check, allocation, sampling and release
+    make_admin("assessment", "lead_assessor", email=LEAD)  # quality check, allocation, sampling and release
     original, resubmission = "S.Smith-ABC123(1) unit 500-501", "S.Smith-ABC123(2) unit 500-501"
 
     # The centre uploads the original: the exact Word count and what the limit means for it.
@@ -180,12 +182,12 @@ def test_a_submission_from_upload_through_referral_and_resubmission_to_a_release
     expect(centre_staff.get_by_role("heading", name="Word count: 1,250")).to_be_visible()
     axe(centre_staff)
 
-    # Accepted, allocated, referred by the assessor, sampled by another lead assessor, released.
+    # Accepted, allocated, referred by the assessor, sampled by a lead assessor, released.
     accept_and_allocate(staff, axe, original, "corrected upload")
     assessor = new_browser_page()
     sign_in(assessor, ASSESSOR)
-    mark(assessor, axe, original, "Referred", "ac 1.2; 3.1", first_this_month=True)
-    sample_and_release(staff, axe, original, first_this_month=True)
+    mark(assessor, axe, original, "Referred", "ac 1.2; 3.1")
+    sample_and_release(staff, axe, original)
 
     # The centre sees the referral and the marked result sheet, and starts the resubmission.
     open_from_tracker(centre_staff, axe, slug, 1, "Result released", "Referred")
@@ -217,8 +219,8 @@ def test_a_submission_from_upload_through_referral_and_resubmission_to_a_release
 
     # Accepted, allocated, passed, sampled, released: the tracker shows Pass and nothing more to submit.
     accept_and_allocate(staff, axe, resubmission, "Submission 2 (resubmission)")
-    mark(assessor, axe, resubmission, "Pass", first_this_month=False)
-    sample_and_release(staff, axe, resubmission, first_this_month=False)
+    mark(assessor, axe, resubmission, "Pass")
+    sample_and_release(staff, axe, resubmission)
     open_from_tracker(centre_staff, axe, slug, 2, "Result released", "Pass")
     expect(centre_staff.get_by_role("link", name=re.compile("Start resubmission"))).to_have_count(0)
     history = centre_staff.get_by_role("table", name="Every upload for this learner and unit")

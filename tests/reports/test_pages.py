@@ -182,7 +182,7 @@ def test_each_reader_role_is_enough(known, app, make_admin, role):
 
 def test_awarding_body_staff_without_a_reader_role_get_403(known, app, make_admin):
     others = [role.value for role in Role if role.value not in ADMIN_READERS]
-    assert others == ["assessment", "finance", "eqa"]
+    assert others == ["assessment", "finance", "eqa", "lead_assessor"]
     client = app.test_client()
     Auth(client).sign_in(make_admin(*others))
     assert client.get("/admin/reports").status_code == 403
