@@ -6,7 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from flask import Flask, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Flask, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
@@ -195,19 +195,17 @@ def _london(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
 PRIVATE_ENDPOINTS = frozenset({"auth.set_password", "centre.complaints.track", "centre.complaints.received",
                                "complaints.track", "complaints.received"})
 PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
-                      "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), interest-cohort=()")
+                      "magnetometer=(), microphone=(), midi=(), payment=(), usb=()")
 
 
 def _security_headers(response):
-    from flask import current_app
-
     if request.endpoint in PRIVATE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex"
-    elif request.endpoint != "static" and (session.get("_user_id") or current_user.is_authenticated):
-        # A signed-in page (or the answer that signed someone in or out): not for the browser's cache, where
-        # Back after signing out, or the next person at a shared computer, would find it.
+    elif request.endpoint != "static" and session.get("_user_id"):
+        # A signed-in page: not for the browser's cache, where Back after signing out, or the next person at a
+        # shared computer, would find it.
         response.headers["Cache-Control"] = "no-store"
     if current_app.config.get("HSTS_SECONDS"):
         response.headers.setdefault("Strict-Transport-Security",
