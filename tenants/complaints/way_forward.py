@@ -179,6 +179,8 @@ def _at_the_centre(complaint: Complaint, stage: ComplaintStage, verdict: Eligibi
         said.append(verdict.explanation)
     else:
         said.append(f"{centre.name} has until the end of {_day(stage.due)} to give the outcome of {stage.name}.")
+    if spso:
+        said.append(f"{SPSO.note} ({SPSO.url})")
     return WayForward(frozenset(choices), verdict, " ".join(said), next_stage=next_stage,
                       regulators=(SPSO,) if spso else (), waiting_until=waiting,
                       regulators_heading="The Scottish Public Services Ombudsman (SPSO)" if spso else "",
