@@ -25,7 +25,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.web import act_on, page_number, render, requires_role, see_other
 from tenants.complaints import escalation, handling
-from tenants.complaints.models import Audience, Complaint, Level, Status
+from tenants.complaints.models import Audience, Complaint
 from tenants.complaints.queries import history
 from tenants.complaints.signposting import regulators_for
 from tenants.complaints.stages import is_final_awarding_body_stage, nation_of
@@ -70,9 +70,8 @@ def _assignee_choices(complaint: Complaint) -> list[SelectChoice]:
 
 def _case_page(complaint: Complaint, status: int = 200, **given):
     stage = complaint.current_stage
-    open_stage = stage is not None and stage.closed_at is None and complaint.status is Status.OPEN
-    can_act = open_stage and stage.level is Level.AWARDING_BODY and handling.may_handle(current_user, complaint,
-                                                                                        stage)
+    open_stage = handling.open_stage(complaint) is not None
+    can_act = handling.can_act(current_user, complaint)
     assign = given.pop("assign_form", None) or forms.AssignForm(prefix="assign")
     assign.assignee.choices = _assignee_choices(complaint)
     context = {"confirm_form": ConfirmForm(), "assign_form": assign, "update_form": forms.UpdateForm(prefix="update"),
@@ -86,7 +85,7 @@ def _case_page(complaint: Complaint, status: int = 200, **given):
         final_stage=can_act and is_final_awarding_body_stage(complaint, stage),
         clocks={s.id: stage_clocks(s, now, nation) for s in complaint.awarding_body_stages},
         updates=history(complaint, (Audience.LEARNER, Audience.AWARDING_BODY)),
-        regulators=regulators_for(complaint) if complaint.regulator else [], **context)
+        regulators=regulators_for(complaint) if complaint.regulator else [], now=now, **context)
     return page, status
 
 
@@ -138,7 +137,7 @@ def post_update(complaint_id: int):
 @requires_role(*HANDLERS)
 def extend(complaint_id: int):
     return _act(complaint_id, forms.ExtendForm(prefix="extend"),
-                lambda c, f: handling.extend(c, f.new_due.data, f.reason.data, by=current_user),
+                lambda c, f: handling.extend(c, f.new_due.data, f.reason.data, f.consent.data, by=current_user),
                 "Deadline extended: the complainant has been told the new date and the reason.", "extend_form")
 
 

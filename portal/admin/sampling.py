@@ -27,7 +27,7 @@ holding most results back for a sample.
 
 A lead assessor may also sample any other marked result. A sample's outcome is *confirmed*, or *issues found* with
 notes. A result is released only when it is not waiting for a sample its selection requires, and when issues found
-in its sample have been mitigated: re-marked by its assessor (tenants/submissions/assessment.record_result), or
+in its sample have been mitigated: re-marked by its assessor (portal/admin/assessment_services.record_result), or
 confirmed by a lead assessor (assessment.confirm_result). The services are in portal/admin/assessment_services.py;
 this module holds the policy and the rules, as plain functions that the table tests drive.
 """

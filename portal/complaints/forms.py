@@ -80,9 +80,13 @@ class UpdateForm(FlaskForm):
 
 class ExtendForm(FlaskForm):
     new_due = DateField("New deadline", validators=[DataRequired("Enter the new deadline as a date.")],
-                        description="Agreed with the complainant. The deadline is the end of that day (UK time).")
+                        description="Only before the current deadline passes. The end of that day, UK time.")
     reason = TextAreaField("Reason (the complainant sees it)", validators=[DataRequired("Give the reason."),
                                                                            Length(max=2000)], render_kw={"rows": 2})
+    consent = RadioField("The complainant", choices=[
+        SelectChoice("agreed", "agreed to the new date"),
+        SelectChoice("told", "has been told of the new date (we keep complainants informed)")],
+        validators=[DataRequired("Say whether the complainant agreed to the new date or was told of it.")])
 
 
 class AnnounceContactForm(FlaskForm):

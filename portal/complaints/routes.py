@@ -10,10 +10,10 @@ from portal.db import commit, utcnow
 from portal.extensions import db, limiter
 from portal.rules import Refused
 from portal.web import form_page, private_page
-from tenants.complaints import escalation, handling, tracking
-from tenants.complaints.models import Audience, Status, Subject
+from tenants.complaints import escalation, tracking
+from tenants.complaints.models import Audience, Subject
 from tenants.complaints.queries import history
-from tenants.complaints.signposting import regulators_for
+from tenants.complaints.way_forward import ACCEPT, NEXT_STAGE, way_forward
 from tenants.services import approved_centres
 
 bp = Blueprint("complaints", __name__)
@@ -70,36 +70,36 @@ def track(token: str):
     complaint = _case_or_refusal(token)
     return private_page(render_template(
         "awarding_body_complaints/track.html", complaint=complaint, token=token,
-        updates=history(complaint, (Audience.LEARNER,)), choices=escalation.learner_choices(complaint),
-        regulators=regulators_for(complaint) if complaint.status is Status.RESOLVED and complaint.regulator else [],
-        form=LearnerDecisionForm(), now=utcnow()))
+        updates=history(complaint, (Audience.LEARNER,)), way=way_forward(complaint), form=LearnerDecisionForm(),
+        now=utcnow()))
 
 
-def _decision(token: str, action, done: str):
+def _decide(token: str, decision: str):
+    """The complainant's decision: the same service as on a centre's tracking pages."""
     complaint = _case_or_refusal(token)
     if not LearnerDecisionForm().validate_on_submit():
         abort(400)
     try:
-        action(complaint)
+        done = escalation.learner_decides(complaint, decision)
     except Refused as refused:
         db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        commit()
-        flash(done, "success")
+        return private_page(render_template("awarding_body_complaints/refused.html", message=refused.message,
+                                            token=token), status=409)
+    commit()
+    flash(done, "success")
     return private_page(redirect(url_for("complaints.track", token=token)), status=303)
 
 
 @bp.post("/track/<token>/accept")
 @limiter.limit(DECISION_LIMIT)
 def accept(token: str):
-    return _decision(token, handling.learner_accepts, "You accepted the outcome. Your complaint is closed.")
+    return _decide(token, ACCEPT)
 
 
 @bp.post("/track/<token>/next-stage")
 @limiter.limit(DECISION_LIMIT)
 def next_stage(token: str):
-    return _decision(token, handling.learner_asks_next_stage, "You asked for the next stage.")
+    return _decide(token, NEXT_STAGE)
 
 
 @bp.route("/resend", methods=["GET", "POST"])

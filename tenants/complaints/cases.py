@@ -10,7 +10,7 @@ from portal.tenancy import get_or_404
 from portal.web import act_on, page_number, render, see_other
 from tenants.complaints import handling
 from tenants.complaints.forms import AssignForm, CloseStageForm, ExtendForm, QueueFilterForm, UpdateForm
-from tenants.complaints.models import Audience, Complaint, Level, Route
+from tenants.complaints.models import Audience, Complaint, Route
 from tenants.complaints.queries import PAGE_SIZE, QueueFilters, centre_queue, clock_state, history
 from tenants.context import require_member
 from tenants.staff.services import staff_of
@@ -46,10 +46,9 @@ def _case_page(complaint: Complaint, status: int = 200, **forms):
     assign.assignee.choices = choices((u.id, u.name) for u in staff_of(g.centre) if u.status.value == "active")
     context = {"update_form": UpdateForm(), "extend_form": ExtendForm(), "close_form": CloseStageForm(),
                "confirm_form": ConfirmForm(), "assign_form": assign, **forms}
-    can_act = stage is not None and stage.level is Level.CENTRE and stage.closed_at is None \
-        and complaint.status.value == "open"
     now = utcnow()
-    page = render_template("complaints/case.html", centre=g.centre, complaint=complaint, can_act=can_act,
+    page = render_template("complaints/case.html", centre=g.centre, complaint=complaint,
+                           can_act=handling.can_act(current_user, complaint),
                            updates=history(complaint, (Audience.LEARNER, Audience.CENTRE), centre_level_only=True),
                            clock=clock_state(stage, now, g.centre.nation), now=now, **context)
     return page, status
@@ -94,7 +93,7 @@ def post_update(complaint_id: int):
 @bp.post("/<int:complaint_id>/extend")
 def extend(complaint_id: int):
     return _act(complaint_id, ExtendForm(),
-                lambda c, f: handling.extend(c, f.new_due.data, f.reason.data, by=current_user),
+                lambda c, f: handling.extend(c, f.new_due.data, f.reason.data, f.consent.data, by=current_user),
                 "Deadline extended: the learner has been told the new date and the reason.", "extend_form")
 
 

@@ -3,9 +3,6 @@ and the awarding body's own duties on the case (SPEC §5.3).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from portal import audit
 from portal.auth.models import Role, User
 from portal.auth.services import awarding_body_staff_with
@@ -14,56 +11,14 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.rules import Refused
 from portal.workdays import to_london
+from tenants.complaints import handling
 from tenants.complaints.handling import LONDON_DATE, open_stage_for, tell_learner
 from tenants.complaints.intake import ComplaintDetails, _new_case, add_update
-from tenants.complaints.models import Complaint, Exhausted, Kind, Level, Route, Status, Subject
+from tenants.complaints.models import Complaint, Kind, Level, Route, Status
 from tenants.complaints.notify import notify_once
-from tenants.complaints.signposting import SPSO, only_about_public_body_staff
-from tenants.complaints.stages import AWARDING_BODY_STAGES, is_final_centre_stage, open_awarding_body_stage
+from tenants.complaints.stages import open_awarding_body_stage
 from tenants.complaints.tracking import issue_link, tracking_url
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    """Whether the case can go to the awarding body now: the reason it can, or why it cannot."""
-
-    reason: Exhausted | None
-    explanation: str
-
-    @property
-    def allowed(self) -> bool:
-        return self.reason is not None
-
-
-def eligibility(complaint: Complaint, now: datetime | None = None) -> Eligibility:
-    """Apply the "centre process first" rule to a case."""
-    now = now or utcnow()
-    if complaint.kind is not Kind.COMPLAINT or complaint.route is not Route.CENTRE:
-        return Eligibility(None, "Only a complaint made to a centre can be escalated to the awarding body.")
-    if complaint.escalated_at is not None:
-        return Eligibility(None, "This complaint is already with the awarding body.")
-    if complaint.status is Status.RESOLVED:
-        return Eligibility(None, "This complaint is closed: you accepted the centre's outcome.")
-    centre = complaint.centre
-    if only_about_public_body_staff(centre.nation, centre.scottish_public_body,
-                                    complaint.subject is Subject.CENTRE_STAFF):
-        return Eligibility(None, f"Your complaint is only about the behaviour of {centre.name}'s staff, and "
-                                 f"{centre.name} is a Scottish public body. After the centre's process the next step "
-                                 f"is the {SPSO.name} ({SPSO.url}), not the awarding body.")
-    stage = complaint.current_stage
-    if stage.closed_at is not None and is_final_centre_stage(complaint, stage):
-        return Eligibility(Exhausted.FINAL_STAGE_CLOSED, "The centre's final stage is closed.")
-    if stage.closed_at is None and stage.responded_at is None and now > stage.due:
-        return Eligibility(Exhausted.DEADLINE_MISSED,
-                           f"The centre did not respond to {stage.name} by its deadline, the end of "
-                           f"{to_london(stage.due).strftime(LONDON_DATE)}.")
-    if stage.closed_at is not None:
-        return Eligibility(None, f"{stage.name} of {centre.name}'s process is closed, but it is not the final "
-                                 "stage: ask the centre for the next stage first.")
-    return Eligibility(None, f"Your complaint is still at {stage.name} of {centre.name}'s complaints process. The "
-                             f"centre has until the end of {to_london(stage.due).strftime(LONDON_DATE)} to respond. "
-                             "You can escalate to the awarding body once the centre's final stage is closed, or if "
-                             "the centre misses a deadline without responding.")
+from tenants.complaints.way_forward import ACCEPT, ESCALATE, NEXT_STAGE, eligibility, way_forward
 
 
 def escalate(complaint: Complaint) -> None:
@@ -75,8 +30,10 @@ def escalate(complaint: Complaint) -> None:
     complaint.escalated_at, complaint.exhausted_reason = now, verdict.reason
     complaint.service_request_number = f"CSR-{next_number('service_request'):06d}"
     current = complaint.current_stage
-    if current.closed_at is None:  # the centre missed its deadline: the stage ends unanswered
-        current.closed_at, current.outcome = now, "No response by the deadline; escalated by the learner."
+    if current.closed_at is None:  # the stage ends without an outcome
+        current.closed_at = now
+        current.outcome = ("No outcome by the deadline; escalated by the learner." if current.overdue(now)
+                           else "Closed when the learner escalated to the awarding body.")
     current.learner_decision, current.learner_decided_at = "escalated", now
     complaint.status = Status.OPEN
     stage = open_awarding_body_stage(complaint, 0, at=now)
@@ -151,15 +108,19 @@ def submit_direct_complaint(details: ComplaintDetails, *, from_centre=None) -> t
 
 def learner_choices(complaint: Complaint) -> frozenset[str]:
     """What the learner can do now on their tracking page: 'accept', 'next_stage', 'escalate'."""
-    choices = set()
-    if eligibility(complaint).allowed:
-        choices.add("escalate")
-    if complaint.status is Status.AWAITING_LEARNER:
-        choices.add("accept")
-        stage = complaint.current_stage
-        more_centre = stage.level is Level.CENTRE and not is_final_centre_stage(complaint, stage)
-        more_awarding_body = stage.level is Level.AWARDING_BODY and \
-            len(complaint.awarding_body_stages) < len(AWARDING_BODY_STAGES[complaint.route])
-        if more_centre or more_awarding_body:
-            choices.add("next_stage")
-    return frozenset(choices)
+    return way_forward(complaint).choices
+
+
+DECISIONS = {ACCEPT: (handling.learner_accepts, "You accepted the outcome."),
+             NEXT_STAGE: (handling.learner_asks_next_stage, "You asked for the next stage."),
+             ESCALATE: (escalate, "Your complaint is now with the awarding body.")}
+
+
+def learner_decides(complaint: Complaint, decision: str) -> str:
+    """The learner's decision from their tracking page (either route): refused with the reason unless the case's
+    way forward offers it now. Returns what to tell the learner."""
+    if decision not in DECISIONS:
+        raise Refused("That is not something you can do on a complaint.")
+    action, done = DECISIONS[decision]
+    action(complaint)
+    return done

@@ -109,7 +109,8 @@ class UpdateForm(FlaskForm):
     body = TextAreaField("Note or update", validators=[DataRequired("Write the note or update."),
                                                        Length(max=10000)], **TEXT)
     audience = RadioField("Who can see it?", default="internal", choices=choices([
-        ("internal", "Staff only (an internal note)"), ("learner", "The learner too (an update or response)")]),
+        ("internal", "Staff only (an internal note)"),
+        ("learner", "The learner too (an update: the stage's outcome is given by closing it)")]),
         validators=[DataRequired("Choose who can see it.")])
 
 
@@ -119,9 +120,12 @@ class AssignForm(FlaskForm):
 
 class ExtendForm(FlaskForm):
     new_due = DateField("New deadline", validators=[DataRequired("Enter the new deadline as a date.")],
-                        description="Agreed with the learner. The deadline is the end of that day.")
+                        description="Only before the current deadline passes. The deadline is the end of that day.")
     reason = TextAreaField("Reason (the learner sees it)", validators=[DataRequired("Give the reason."),
                                                                       Length(max=2000)], render_kw={"rows": 2})
+    consent = RadioField("The learner", choices=choices([
+        ("agreed", "agreed to the new date"), ("told", "has been told of the new date, as our policy allows")]),
+        validators=[DataRequired("Say whether the learner agreed to the new date or was told of it.")])
 
 
 class CloseStageForm(FlaskForm):

@@ -81,6 +81,17 @@ class Exhausted(enum.StrEnum):
     DEADLINE_MISSED = "deadline_missed"
 
 
+class ExtensionConsent(enum.StrEnum):
+    """How the learner took part in an extension of a stage's deadline (SPEC §5.2)."""
+
+    AGREED = "agreed"  # the learner agreed to the later date
+    TOLD = "told"  # the learner was told, as the centre's policy allows ("we will keep you informed")
+
+    @property
+    def label(self) -> str:
+        return {"agreed": "you agreed to the new date", "told": "you were told of the new date"}[self.value]
+
+
 class Level(enum.StrEnum):
     CENTRE = "centre"
     AWARDING_BODY = "awarding_body"
@@ -167,9 +178,12 @@ class ComplaintStage(CentreOwnedOptional, db.Model):
     respond_due: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     extended_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_reason: Mapped[str] = mapped_column(Text, default="")
+    extension_consent: Mapped[ExtensionConsent | None] = mapped_column(
+        enum_column(ExtensionConsent, "extension_consent"))
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its outcome: set when the stage closes
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     outcome: Mapped[str] = mapped_column(Text, default="")
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -187,6 +201,13 @@ class ComplaintStage(CentreOwnedOptional, db.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def overdue(self, now: datetime) -> bool:
+        """Open past its deadline, or closed after it: the deadline passed without the stage's outcome.
+
+        A deadline can only be extended before it passes, so once this is true it stays true.
+        """
+        return (self.closed_at or now) > self.due
 
 
 class ComplaintUpdate(CentreOwnedOptional, db.Model):

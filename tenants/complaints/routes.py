@@ -4,16 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from portal.db import commit, utcnow
-from portal.extensions import limiter
+from portal.extensions import db, limiter
 from portal.forms import apply_refusal
 from portal.rules import Refused
 from portal.web import form_page, private_page
-from tenants.complaints import escalation, handling, intake, tracking
+from tenants.complaints import escalation, intake, tracking
 from tenants.complaints.forms import ComplaintForm, ConfirmEscalationForm, ReferralForm, ResendForm, TriageForm
 from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Audience, Kind
 from tenants.complaints.queries import history
-from tenants.complaints.signposting import regulators_for
+from tenants.complaints.way_forward import ACCEPT, ESCALATE, NEXT_STAGE, Eligibility, eligibility, way_forward
 from tenants.policy.services import current_version
 
 bp = Blueprint("complaints", __name__)
@@ -102,18 +102,19 @@ def track(token: str):
     complaint = _case_or_refusal(token)
     return private_page(render_template(
         "complaints/track.html", centre=g.centre, complaint=complaint, token=token,
-        updates=history(complaint, (Audience.LEARNER,)), eligibility=escalation.eligibility(complaint),
-        choices=escalation.learner_choices(complaint), form=ConfirmEscalationForm(), now=utcnow(),
-        regulators=regulators_for(complaint) if complaint.regulator else []))
+        updates=history(complaint, (Audience.LEARNER,)), way=way_forward(complaint), form=ConfirmEscalationForm(),
+        now=utcnow()))
 
 
-def _learner_action(token: str, action, done: str):
+def _decide(token: str, decision: str):
+    """The learner's decision: the same service as on the awarding body's tracking pages."""
     complaint = _case_or_refusal(token)
     if not ConfirmEscalationForm().validate_on_submit():
         abort(400)
     try:
-        action(complaint)
+        done = escalation.learner_decides(complaint, decision)
     except Refused as refused:
+        db.session.rollback()
         return private_page(render_template("complaints/refused.html", centre=g.centre, message=refused.message,
                                             token=token), status=409)
     commit()
@@ -124,19 +125,19 @@ def _learner_action(token: str, action, done: str):
 @bp.post("/track/<token>/accept")
 @limiter.limit("30 per hour")
 def accept(token: str):
-    return _learner_action(token, handling.learner_accepts, "You accepted the outcome.")
+    return _decide(token, ACCEPT)
 
 
 @bp.post("/track/<token>/next-stage")
 @limiter.limit("30 per hour")
 def next_stage(token: str):
-    return _learner_action(token, handling.learner_asks_next_stage, "You asked for the next stage.")
+    return _decide(token, NEXT_STAGE)
 
 
 @bp.post("/track/<token>/escalate")
 @limiter.limit("30 per hour")
 def escalate(token: str):
-    return _learner_action(token, escalation.escalate, "Your complaint is now with the awarding body.")
+    return _decide(token, ESCALATE)
 
 
 @bp.route("/resend-link", methods=["GET", "POST"])
@@ -162,11 +163,11 @@ def escalate_without_link():
     if form.validate_on_submit():
         complaint = tracking.find_for_resend(form.reference.data, form.email.data, g.centre.id)
         if complaint is None:
-            verdict = escalation.Eligibility(None, f"We could not find a complaint to {g.centre.name} with that "
+            verdict = Eligibility(None, f"We could not find a complaint to {g.centre.name} with that "
                                                    "reference and email address. You must complain to the centre "
                                                    "first, under its complaints process.")
         else:
-            verdict = escalation.eligibility(complaint)
+            verdict = eligibility(complaint)
             if verdict.allowed:
                 tracking.resend_link(complaint)
                 commit()

@@ -8,13 +8,15 @@ Information").
   not consider academic judgements (those are appeals).
 - A complaint only about a Scottish public-body centre's own staff goes from the centre straight to the
   SPSO: the awarding body has no stage in it.
+- Never the SPSO for a complaint about the awarding body's own products or services (a certificate, a
+  qualification): the SPSO hears complaints about the Scottish public body, not about the awarding body.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from portal.workdays import Nation
-from tenants.complaints.models import Route
+from tenants.complaints.models import Route, Subject
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,20 @@ def regulators_after_final_stage(nation: Nation | None, public_body: bool) -> li
     return regulators
 
 
-def regulators_for(complaint) -> list[Regulator]:
-    """The signposting of a case after the awarding body's final stage.
+def spso_applies(complaint) -> bool:
+    """Whether the SPSO can hear this case once the centre's process is exhausted.
 
-    By the centre's nation (Ofqual with no centre). The SPSO only on the learner route: it hears complaints about
-    a Scottish public body from the people it serves, and on the direct route the complainant is the centre
-    itself or a member of the public with no centre.
+    Only on the learner route at a Scottish public-body centre: it hears complaints about a Scottish public body
+    from the people it serves (on the direct route the complainant is the centre itself, or a member of the public
+    with no centre), and never a complaint about the awarding body's own products or services.
     """
     centre = complaint.centre
-    public_body = bool(centre is not None and centre.scottish_public_body and complaint.route is Route.CENTRE)
-    return regulators_after_final_stage(centre.nation if centre is not None else None, public_body)
+    return bool(centre is not None and centre.nation is Nation.SCOTLAND and centre.scottish_public_body
+                and complaint.route is Route.CENTRE and complaint.subject is not Subject.PRODUCT_SERVICE)
+
+
+def regulators_for(complaint) -> list[Regulator]:
+    """The signposting of a case after the awarding body's final stage: by the centre's nation (Ofqual with no
+    centre), and the SPSO where it applies (`spso_applies`)."""
+    centre = complaint.centre
+    return regulators_after_final_stage(centre.nation if centre is not None else None, spso_applies(complaint))

@@ -50,22 +50,29 @@ def test_acknowledge_update_note_extend_and_close(app, staff_client, policy_cent
     staff_page = text(client.get(f"/c/{policy_centre.slug}/cases/{complaint.id}"))
     assert "tutor's diary" in staff_page and "Internal note" in staff_page
     new_due = (complaint.current_stage.due + timedelta(days=7)).date()
-    response = act(client, policy_centre, complaint, "extend", new_due=new_due.isoformat(), reason="Tutor on leave")
+    response = act(client, policy_centre, complaint, "extend", new_due=new_due.isoformat(), reason="Tutor on leave",
+                   consent="agreed")
     assert response.status_code == 303
     assert complaint.current_stage.extension_reason == "Tutor on leave"
-    assert "Tutor on leave" in track(client, policy_centre, token)
+    assert "Extended (you agreed to the new date): Tutor on leave" in track(client, policy_centre, token)
     close_stage(client, policy_centre, complaint)
     assert complaint.status is Status.AWAITING_LEARNER
     assert "ask for the next stage" in mailbox.last_to("sam@example.org").get_content()
 
 
-def test_extension_must_be_later_and_have_a_reason(staff_client, policy_centre, complain):
+def test_extension_must_be_later_and_have_a_reason_and_the_learners_part(staff_client, policy_centre, complain):
     complaint, _ = complain(policy_centre)
     due = complaint.current_stage.due.date()
-    earlier = act(staff_client, policy_centre, complaint, "extend", new_due=due.isoformat(), reason="x")
+    earlier = act(staff_client, policy_centre, complaint, "extend", new_due=due.isoformat(), reason="x",
+                  consent="agreed")
     assert earlier.status_code == 422 and "must be after the current deadline" in earlier.get_data(as_text=True)
-    no_reason = act(staff_client, policy_centre, complaint, "extend", new_due=(due + timedelta(days=3)).isoformat())
-    assert no_reason.status_code == 422 and complaint.current_stage.extended_due is None
+    later = (due + timedelta(days=3)).isoformat()
+    no_reason = act(staff_client, policy_centre, complaint, "extend", new_due=later, consent="agreed")
+    assert no_reason.status_code == 422 and "Give the reason." in no_reason.get_data(as_text=True)
+    unsaid = act(staff_client, policy_centre, complaint, "extend", new_due=later, reason="Tutor on leave")
+    assert unsaid.status_code == 422
+    assert "Say whether the learner agreed to the new date or was told of it." in text(unsaid)
+    assert complaint.current_stage.extended_due is None
 
 
 def test_learner_accepts_and_the_case_closes(staff_client, policy_centre, complain):
@@ -111,18 +118,23 @@ def test_missed_deadline_opens_escalation_and_is_recorded(staff_client, policy_c
     assert learner(staff_client, policy_centre, token, "escalate").status_code == 409
     complaint.current_stage.respond_due = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert "The centre did not respond" in track(staff_client, policy_centre, token)
+    assert f"{policy_centre.name} did not give the outcome of Stage 1: investigation by its deadline" in \
+        track(staff_client, policy_centre, token)
     assert learner(staff_client, policy_centre, token, "escalate").status_code == 303
     assert complaint.exhausted_reason is Exhausted.DEADLINE_MISSED
     assert complaint.centre_stages[0].closed_at is not None
 
 
-def test_a_response_before_the_deadline_keeps_the_case_at_the_centre(staff_client, policy_centre, complain):
+def test_an_update_is_not_a_response_the_missed_deadline_opens_escalation(staff_client, policy_centre, complain):
+    """Issue 9: a learner-visible update used to count as the stage's response, so the deadline never opened
+    escalation (409 here before the fix)."""
     complaint, token = complain(policy_centre)
-    act(staff_client, policy_centre, complaint, "updates", body="Here is our reply", audience="learner")
+    act(staff_client, policy_centre, complaint, "updates", body="We are looking into it", audience="learner")
     complaint.current_stage.respond_due = utcnow() - timedelta(minutes=1)
     db.session.commit()
-    assert learner(staff_client, policy_centre, token, "escalate").status_code == 409
+    assert "Escalate to the awarding body</button>" in track(staff_client, policy_centre, token)
+    assert learner(staff_client, policy_centre, token, "escalate").status_code == 303
+    assert complaint.exhausted_reason is Exhausted.DEADLINE_MISSED
 
 
 def test_an_extension_moves_the_missed_deadline(staff_client, policy_centre, complain):
@@ -146,7 +158,7 @@ def test_staff_only_complaint_at_scottish_public_body_goes_to_spso(client, auth,
 
 @pytest.mark.parametrize("action, data", [
     ("acknowledge", {}), ("updates", {"body": "x", "audience": "learner"}), ("close-stage", {"outcome": "x"}),
-    ("extend", {"new_due": "2030-01-01", "reason": "x"}), ("assign", {"assignee": "1"})])
+    ("extend", {"new_due": "2030-01-01", "reason": "x", "consent": "agreed"}), ("assign", {"assignee": "1"})])
 def test_another_centre_cannot_act_on_the_case(client, auth, make_policy_centre, complain, action, data):
     a, b = make_policy_centre("A"), make_policy_centre("B")
     complaint, _ = complain(a)
@@ -222,7 +234,8 @@ def test_history_entries_record_their_audience(staff_client, policy_centre, comp
 def test_extension_date_is_end_of_london_day(staff_client, policy_centre, complain):
     complaint, _ = complain(policy_centre)
     new_due = date(2031, 7, 1)
-    act(staff_client, policy_centre, complaint, "extend", new_due=new_due.isoformat(), reason="Agreed")
+    act(staff_client, policy_centre, complaint, "extend", new_due=new_due.isoformat(), reason="Agreed",
+        consent="agreed")
     from portal.workdays import to_london
 
     local = to_london(complaint.current_stage.extended_due)

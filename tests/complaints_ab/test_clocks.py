@@ -151,7 +151,7 @@ def test_an_agreed_extension_replaces_the_target_to_the_end_of_the_day(escalated
     frozen(utc("2026-12-24 15:00"))
     complaint = escalated_case()
     stage = complaint.current_stage
-    handling.extend(complaint, datetime(2027, 1, 15).date(), "Waiting for the certificate printer.",
+    handling.extend(complaint, datetime(2027, 1, 15).date(), "Waiting for the certificate printer.", "agreed",
                     by=people[Role.CUSTOMER_SERVICE])
     commit()
     assert stage.respond_due == utc("2027-01-08 23:59:59")

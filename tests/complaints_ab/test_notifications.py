@@ -43,7 +43,8 @@ def test_each_stage_action_notifies_once_when_run_twice(case_at, people, signed_
     url = f"/admin/complaints/{complaint.id}"
     new_due = (to_london(complaint.current_stage.due).date() + timedelta(days=5)).isoformat()
     twice = [("acknowledge", {}, "Complaint acknowledged"),
-             ("extend", {"extend-new_due": new_due, "extend-reason": "Printer"}, "Deadline extended"),
+             ("extend", {"extend-new_due": new_due, "extend-reason": "Printer", "extend-consent": "told"},
+              "Deadline extended"),
              ("centre-contact/announce", {"announce-reason": ""}, "We need to contact your centre"),
              ("close-stage", {"close-outcome": "Reprinted."}, "Stage closed")]
     for action, data, subject in twice:

@@ -148,7 +148,8 @@ def test_the_whole_direct_route_ends_with_ofqual(client, app, mailbox, people, s
             response = client.post(f"{path}/next-stage")
             assert response.status_code == 303 and response.headers["Cache-Control"] == "no-store"
             assert response.headers["Location"].endswith(path)
-            assert client.post(f"{path}/next-stage").status_code == 303  # a second press is refused, not repeated
+            again = client.post(f"{path}/next-stage")  # a second press is refused, with the reason, not repeated
+            assert again.status_code == 409 and "There is no next stage to ask for now." in text(again)
             assert len(reload(complaint).stages) == number + 2
     complaint = reload(complaint)
     assert complaint.status is Status.RESOLVED and complaint.regulator == "ofqual" and complaint.centre_id is None
@@ -166,7 +167,8 @@ def test_accepting_closes_a_direct_case(client, mailbox, direct_case, people):
 
     complaint = direct_case()
     path = tracking_path(mailbox, "lena@example.org")
-    assert client.post(f"{path}/accept").status_code == 303
+    early = client.post(f"{path}/accept")
+    assert early.status_code == 409 and "There is no stage outcome waiting for your decision." in text(early)
     assert reload(complaint).status is Status.OPEN  # nothing to accept while the stage is open
     handling.close_stage(complaint, "Reprinted.", by=people[Role.CUSTOMER_SERVICE])
     commit()
@@ -203,5 +205,5 @@ def test_learner_decisions_are_rate_limited(client, mailbox, direct_case):
     direct_case()
     path = tracking_path(mailbox, "lena@example.org")
     for _ in range(30):
-        assert client.post(f"{path}/accept").status_code == 303
+        assert client.post(f"{path}/accept").status_code == 409  # refused: the stage is still open
     assert client.post(f"{path}/accept").status_code == 429

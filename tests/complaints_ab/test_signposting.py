@@ -32,8 +32,8 @@ def expected(nation: Nation, public_body: bool, subject: Subject):
     """The table, written out: what the learner is signposted to (codes), or the SPSO-only route."""
     if nation is Nation.SCOTLAND and public_body and subject is Subject.CENTRE_STAFF:
         return SPSO_ONLY_AFTER_CENTRE
-    if nation is Nation.SCOTLAND and public_body:
-        return ["sqa", "spso"]
+    if nation is Nation.SCOTLAND and public_body and subject is not Subject.PRODUCT_SERVICE:
+        return ["sqa", "spso"]  # never the SPSO for the awarding body's own product or service
     return [REGULATOR[nation]]  # a public-body flag outside Scotland changes nothing: the SPSO is Scotland's
 
 
@@ -53,7 +53,8 @@ def test_signposting_rules(nation, public_body, subject):
     staff_only = subject is Subject.CENTRE_STAFF
     assert only_about_public_body_staff(nation, public_body, staff_only) is (want == SPSO_ONLY_AFTER_CENTRE)
     if want != SPSO_ONLY_AFTER_CENTRE:
-        assert [r.code for r in regulators_after_final_stage(nation, public_body)] == want
+        spso = nation is Nation.SCOTLAND and public_body and subject is not Subject.PRODUCT_SERVICE
+        assert [r.code for r in regulators_after_final_stage(nation, spso)] == want
 
 
 @pytest.mark.parametrize(("nation", "public_body", "subject"), COMBINATIONS)

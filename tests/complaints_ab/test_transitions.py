@@ -34,7 +34,8 @@ def actions(complaint, assignee_id: int) -> list[tuple[str, dict]]:
         ("assign", {"assign-assignee": str(assignee_id)}),
         ("updates", {"update-body": "Checked the certificate log.", "update-audience": "internal"}),
         ("updates", {"update-body": "We are looking into it.", "update-audience": "learner"}),
-        ("extend", {"extend-new_due": new_due.isoformat(), "extend-reason": "Waiting for the printer."}),
+        ("extend", {"extend-new_due": new_due.isoformat(), "extend-reason": "Waiting for the printer.",
+                    "extend-consent": "agreed"}),
         ("centre-contact/announce", {"announce-reason": "We will ask for the enrolment record."}),
         ("centre-contact/record", {}),
         ("close-stage", {"close-outcome": "Outcome of this stage."}),
@@ -104,7 +105,7 @@ def test_services_raise_permission_error_for_the_wrong_role(case_at, people, ind
     calls = [lambda: handling.acknowledge(complaint, by=by), lambda: handling.assign(complaint, holder, by=by),
              lambda: handling.post_update(complaint, "x", learner_visible=True, by=by),
              lambda: handling.extend(complaint, to_london(complaint.current_stage.due).date() + timedelta(days=3),
-                                     "r", by=by),
+                                     "r", "agreed", by=by),
              lambda: escalation.announce_centre_contact(complaint, "", by=by),
              lambda: escalation.record_centre_contacted(complaint, by=by),
              lambda: handling.close_stage(complaint, "x", by=by)]
@@ -158,7 +159,7 @@ def test_closing_an_already_closed_stage_is_refused(case_at, people, signed_in, 
 
 def test_no_stage_can_be_skipped(case_at, people):
     complaint = case_at(0)
-    with pytest.raises(Refused, match="no stage outcome waiting"):
+    with pytest.raises(Refused, match="no next stage to ask for now"):
         handling.learner_asks_next_stage(complaint)  # stage 2 is still open: no jumping to stage 3
     with pytest.raises(Refused, match="already with the awarding body"):
         escalation.escalate(complaint)
@@ -205,7 +206,8 @@ def test_refusals_go_beside_their_field(case_at, people, signed_in):
     client = signed_in(people[Role.CUSTOMER_SERVICE])
     current = to_london(complaint.current_stage.due).date()
     response = client.post(case_url(complaint, "extend"),
-                           data={"extend-new_due": current.isoformat(), "extend-reason": "More time"})
+                           data={"extend-new_due": current.isoformat(), "extend-reason": "More time",
+                                 "extend-consent": "agreed"})
     assert response.status_code == 422
     assert "The new date must be after the current deadline" in response.get_data(as_text=True)
     response = client.post(case_url(complaint, "updates"), data={"update-body": "  ", "update-audience": "learner"})

@@ -156,7 +156,7 @@ def test_a_complaint_from_the_centre_to_the_final_stage_and_the_regulator(
         axe(centre_staff)
         if number == 1:
             centre_staff.get_by_label("Note or update").fill("We are asking your tutor for the feedback.")
-            centre_staff.get_by_label("The learner too (an update or response)").check()
+            centre_staff.get_by_label("The learner too (an update: the stage's outcome is given by closing it)").check()
             centre_staff.get_by_role("button", name="Save", exact=True).click()
             expect(flash(centre_staff)).to_contain_text("Saved.")
             axe(centre_staff)
