@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, current_app, flash, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -38,16 +38,15 @@ from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role, User
 from portal.auth.services import awarding_body_staff_with
 from portal.clocks import worst_state
-from portal.db import commit, utcnow
+from portal.db import utcnow
 from portal.extensions import db
-from portal.forms import ConfirmForm, apply_refusal, choices
+from portal.forms import ConfirmForm, choices
 from portal.rules import Refused
-from portal.web import act_on, form_page, page_number, render, requires_role, see_other
-from tenants.learners.models import Learner
+from portal.web import act_on, form_page, page_number, render, requires_role, save_form, see_other
 from tenants.learners.services import find_learner
 from tenants.models import Centre
 from tenants.submissions import storage
-from tenants.submissions.models import ConflictOfInterest, Submission, SubmissionFile, SubmissionStatus
+from tenants.submissions.models import Submission, SubmissionFile, SubmissionStatus
 
 bp = Blueprint("admin_assessment", __name__)
 bp.before_request(awarding_body_only)  # centre staff: 404, as on every /admin page
@@ -218,22 +217,18 @@ def sampling_policy():
     policy = sampling.current_policy()
     form = SamplingPolicyForm(data=None if request.method == "POST" else {
         "new_assessor_count": policy.new_assessor_count, "monthly_percent": policy.monthly_percent})
-    if form.validate_on_submit():
-        try:
-            sampling.set_policy(form.new_assessor_count.data, form.monthly_percent.data, form.note.data or "",
-                                by=current_user)
-        except Refused as refused:
-            db.session.rollback()
-            apply_refusal(form, refused)
-        else:
-            commit()
-            flash("Sampling policy saved: it applies to results marked from now on.", "success")
-            return see_other("admin_assessment.sampling_policy")
-    history = sampling.policy_history()
-    people = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(
-        {row.set_by_id for row in history} - {None}))).scalars()}
-    return form_page("admin/assessment/sampling_policy.html", form, policy=policy, history=history, people=people,
-                     default=sampling.DEFAULT_POLICY, queues=QUEUES)
+
+    def page(form):
+        history = sampling.policy_history()
+        people = {u.id: u for u in db.session.execute(select(User).where(User.id.in_(
+            {row.set_by_id for row in history} - {None}))).scalars()}
+        return form_page("admin/assessment/sampling_policy.html", form, policy=policy, history=history,
+                         people=people, default=sampling.DEFAULT_POLICY, queues=QUEUES)
+
+    return save_form(form, lambda form: sampling.set_policy(form.new_assessor_count.data, form.monthly_percent.data,
+                                                            form.note.data or "", by=current_user),
+                     done="Sampling policy saved: it applies to results marked from now on.",
+                     then=lambda _: see_other("admin_assessment.sampling_policy"), page=page)
 
 
 # --- conflicts of interest -----------------------------------------------------------------------------------------
@@ -249,31 +244,17 @@ def _conflict_form(form: ConflictForm | None = None) -> ConflictForm:
 @bp.route("/conflicts", methods=["GET", "POST"])
 @requires_role(Role.ASSESSMENT)
 def conflicts():
-    form = _conflict_form()
-    if form.validate_on_submit():
+
+    def record(form):
         centre = db.session.get(Centre, form.centre.data)
-        learner = None
-        if form.enrolment_number.data:
-            learner = find_learner(centre, form.enrolment_number.data)
-            if learner is None:
-                form.enrolment_number.errors = [f"No learner with that ENR is registered at {centre.name}."]
-        if not form.enrolment_number.errors:
-            try:
-                assessment.record_conflict(db.session.get(User, form.assessor.data), learner=learner,
-                                           centre=None if learner else centre, note=form.note.data or "",
-                                           by=current_user)
-            except Refused as refused:
-                db.session.rollback()
-                form.form_errors.append(refused.message)
-            else:
-                commit()
-                flash("Conflict of interest recorded: that assessor will not be allocated this work.", "success")
-                return see_other("admin_assessment.conflicts")
-    rows = db.session.execute(
-        select(ConflictOfInterest, User, Learner, Centre)
-        .join(User, User.id == ConflictOfInterest.assessor_id)
-        .outerjoin(Learner, Learner.id == ConflictOfInterest.learner_id)
-        .outerjoin(Centre, Centre.id == db.func.coalesce(ConflictOfInterest.conflict_centre_id, Learner.centre_id))
-        .order_by(User.name, ConflictOfInterest.id)).all()
-    page = render_template("admin/assessment/conflicts.html", form=form, rows=rows, queues=QUEUES)
-    return page, 422 if form.errors or form.form_errors else 200
+        learner = find_learner(centre, form.enrolment_number.data) if form.enrolment_number.data else None
+        if form.enrolment_number.data and learner is None:
+            raise Refused(f"No learner with that ENR is registered at {centre.name}.", field="enrolment_number")
+        assessment.record_conflict(db.session.get(User, form.assessor.data), learner=learner,
+                                   centre=None if learner else centre, note=form.note.data or "", by=current_user)
+
+    return save_form(_conflict_form(), record,
+                     done="Conflict of interest recorded: that assessor will not be allocated this work.",
+                     then=lambda _: see_other("admin_assessment.conflicts"),
+                     page=lambda form: form_page("admin/assessment/conflicts.html", form,
+                                                 rows=assessment.recorded_conflicts(), queues=QUEUES))

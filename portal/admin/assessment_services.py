@@ -324,3 +324,13 @@ def release(submission: Submission, *, by: User) -> None:
     _tell_centre(submission, f"Result released: {reference(submission)}",
                  f"The result for {submission.learner.full_name}, {reference(submission)}, has been released to "
                  f"your centre with the marked result sheet.")
+
+
+def recorded_conflicts() -> list:
+    """Every recorded conflict of interest with its assessor, learner (if any) and centre, by assessor."""
+    return db.session.execute(
+        select(ConflictOfInterest, User, Learner, Centre)
+        .join(User, User.id == ConflictOfInterest.assessor_id)
+        .outerjoin(Learner, Learner.id == ConflictOfInterest.learner_id)
+        .outerjoin(Centre, Centre.id == db.func.coalesce(ConflictOfInterest.conflict_centre_id, Learner.centre_id))
+        .order_by(User.name, ConflictOfInterest.id)).all()

@@ -14,9 +14,8 @@ from portal.auth.services import (
 )
 from portal.db import commit
 from portal.extensions import limiter
-from portal.forms import ConfirmForm, apply_refusal
-from portal.rules import Refused
-from portal.web import form_page
+from portal.forms import ConfirmForm
+from portal.web import form_page, save_form
 
 bp = Blueprint("auth", __name__)
 
@@ -69,19 +68,17 @@ def set_password(token: str):
     link = find_password_link(token)
     if link is None:
         return render_template("auth/link_expired.html"), 410
-    form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = set_password_from_link(token, form.password.data)
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            logout_user()
-            session.clear()
-            flash("Your password is set. Sign in with it now.", "success")
-            return redirect(url_for("auth.sign_in", email=user.email), code=303)
-    return form_page("auth/set_password.html", form, user=link.user)
+
+    def signed_out(user):
+        # Whoever was signed in here is signed out first; the message survives the cleared session.
+        logout_user()
+        session.clear()
+        flash("Your password is set. Sign in with it now.", "success")
+        return redirect(url_for("auth.sign_in", email=user.email), code=303)
+
+    return save_form(SetPasswordForm(), lambda form: set_password_from_link(token, form.password.data),
+                     done=None, then=signed_out,
+                     page=lambda form: form_page("auth/set_password.html", form, user=link.user))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

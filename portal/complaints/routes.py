@@ -3,13 +3,12 @@ form for centres and the public, and tracking of direct cases by their private l
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from portal.complaints.forms import DirectComplaintForm, LearnerDecisionForm, ResendForm
 from portal.db import commit, utcnow
-from portal.extensions import db, limiter
-from portal.rules import Refused
-from portal.web import form_page, private_page
+from portal.extensions import limiter
+from portal.web import attempt, form_page, private_page, save_form
 from tenants.complaints import escalation, tracking
 from tenants.complaints.models import Audience, Subject
 from tenants.complaints.queries import history
@@ -33,28 +32,24 @@ def index():
 def direct():
     # Most direct complaints are about a product or service: offered as the starting answer.
     form = DirectComplaintForm(**({} if request.method == "POST" else {"subject": Subject.PRODUCT_SERVICE.value}))
-    if form.validate_on_submit():
-        try:
-            complaint, token = escalation.submit_direct_complaint(form.details(), from_centre=form.centre)
-        except Refused as refused:
-            db.session.rollback()
-            form.form_errors.append(refused.message)
-        else:
-            commit()
-            session["direct_complaint_received"] = {"reference": complaint.reference, "token": token,
-                                                    "service_request_number": complaint.service_request_number}
-            return redirect(url_for("complaints.received"), code=303)
-    return form_page("awarding_body_complaints/direct.html", form, centres=approved_centres())
+    return save_form(form, lambda form: escalation.submit_direct_complaint(form.details(), from_centre=form.centre),
+                     done=None, then=lambda case: _received(*case),
+                     page=lambda form: form_page("awarding_body_complaints/direct.html", form,
+                                                 centres=approved_centres()))
+
+
+def _received(complaint, token: str):
+    """The answer to a direct complaint: its reference, request number and, once, the private link. Nothing is
+    kept in the browser's session, so no later visit on a shared computer shows them; the email keeps them."""
+    return private_page(render_template("awarding_body_complaints/received.html", reference=complaint.reference,
+                                        service_request_number=complaint.service_request_number,
+                                        link=url_for("complaints.track", token=token)))
 
 
 @bp.get("/direct/received")
 def received():
-    # Shown once: on a shared computer the next person must not find the private link here.
-    receipt = session.pop("direct_complaint_received", None)
-    if not receipt:
-        return redirect(url_for("complaints.index"), code=303)
-    return private_page(render_template("awarding_body_complaints/received.html", receipt=receipt,
-                                        link=url_for("complaints.track", token=receipt["token"])))
+    """Where the old redirect after a submission landed (a bookmark, Back): the receipt was shown once."""
+    return redirect(url_for("complaints.index"), code=303)
 
 
 def _case_or_refusal(token: str):
@@ -77,16 +72,15 @@ def track(token: str):
 def _decide(token: str, decision: str):
     """The complainant's decision: the same service as on a centre's tracking pages."""
     complaint = _case_or_refusal(token)
-    if not LearnerDecisionForm().validate_on_submit():
+    form = LearnerDecisionForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        done = escalation.learner_decides(complaint, decision)
-    except Refused as refused:
-        db.session.rollback()
-        return private_page(render_template("awarding_body_complaints/refused.html", message=refused.message,
-                                            token=token), status=409)
-    commit()
-    flash(done, "success")
+    message, refused = attempt(form, lambda: escalation.learner_decides(complaint, decision),
+                               done=lambda done: done, invalid="")
+    if refused:
+        return private_page(render_template("awarding_body_complaints/refused.html", message=message, token=token),
+                            status=409)
+    flash(message, "success")
     return private_page(redirect(url_for("complaints.track", token=token)), status=303)
 
 

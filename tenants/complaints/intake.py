@@ -127,6 +127,8 @@ def record_referral(centre: Centre, kind: Kind, details: ComplaintDetails) -> Co
     """Record a report that is not a complaint and explain where it goes next (SPEC §5.2)."""
     if kind is Kind.COMPLAINT:
         raise ValueError("complaints go through submit_complaint")
+    if not centre.accepts_submissions:
+        raise Refused(f"{centre.name} is not accepting reports through this portal at present.")
     complaint = _new_case(centre, kind, Route.CENTRE, details)
     complaint.status = Status.REFERRED
     complaint.closed_at = complaint.received_at  # handled elsewhere from now: the retention clock starts

@@ -4,10 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from portal.db import commit, utcnow
-from portal.extensions import db, limiter
-from portal.forms import apply_refusal
-from portal.rules import Refused
-from portal.web import form_page, private_page
+from portal.extensions import limiter
+from portal.web import attempt, form_page, private_page, save_form
 from tenants.complaints import escalation, intake, tracking
 from tenants.complaints.forms import ComplaintForm, ConfirmEscalationForm, ReferralForm, ResendForm, TriageForm
 from tenants.complaints.intake import ComplaintDetails
@@ -47,28 +45,16 @@ def _received(complaint, token: str | None):
 @bp.route("/new", methods=["GET", "POST"])
 @limiter.limit(SUBMIT_LIMIT, methods=["POST"])
 def new():
-    form = ComplaintForm()
-    if form.validate_on_submit():
-        try:
-            complaint, token = intake.submit_complaint(g.centre, form.details())
-        except Refused as refused:
-            apply_refusal(form, refused)
-        else:
-            commit()
-            return _received(complaint, token)
-    return form_page("complaints/new.html", form, centre=g.centre, policy=current_version(g.centre))
+    return save_form(ComplaintForm(), lambda form: intake.submit_complaint(g.centre, form.details()),
+                     done=None, then=lambda case: _received(*case),
+                     page=lambda form: form_page("complaints/new.html", form, centre=g.centre,
+                                                 policy=current_version(g.centre)))
 
 
 def _referral(kind: Kind):
-    form = ReferralForm()
-    if form.validate_on_submit():
-        if not g.centre.accepts_submissions:
-            form.form_errors.append(f"{g.centre.name} is not accepting reports through this portal at present.")
-        else:
-            complaint = intake.record_referral(g.centre, kind, _referral_details(form))
-            commit()
-            return _received(complaint, None)
-    return form_page("complaints/referral.html", form, centre=g.centre, kind=kind.value)
+    return save_form(ReferralForm(), lambda form: intake.record_referral(g.centre, kind, _referral_details(form)),
+                     done=None, then=lambda complaint: _received(complaint, None),
+                     page=lambda form: form_page("complaints/referral.html", form, centre=g.centre, kind=kind.value))
 
 
 @bp.route("/malpractice", methods=["GET", "POST"])
@@ -109,16 +95,15 @@ def track(token: str):
 def _decide(token: str, decision: str):
     """The learner's decision: the same service as on the awarding body's tracking pages."""
     complaint = _case_or_refusal(token)
-    if not ConfirmEscalationForm().validate_on_submit():
+    form = ConfirmEscalationForm()
+    if not form.validate_on_submit():
         abort(400)
-    try:
-        done = escalation.learner_decides(complaint, decision)
-    except Refused as refused:
-        db.session.rollback()
-        return private_page(render_template("complaints/refused.html", centre=g.centre, message=refused.message,
-                                            token=token), status=409)
-    commit()
-    flash(done, "success")
+    message, refused = attempt(form, lambda: escalation.learner_decides(complaint, decision),
+                               done=lambda done: done, invalid="")
+    if refused:
+        return private_page(render_template("complaints/refused.html", centre=g.centre, message=message, token=token),
+                            status=409)
+    flash(message, "success")
     return redirect(url_for("centre.complaints.track", token=token), code=303)
 
 

@@ -1,7 +1,7 @@
 """PostgreSQL restarted under load (issue 10 §1, docs/reliability.md): learners keep posting complaints while every
 connection to the database is terminated again and again (pg_terminate_backend on this module's OWN database,
-as a restart does to its clients). What the portal promises: a complaint it confirmed (its receipt, 200) is saved, whole;
-nothing is half-saved; once PostgreSQL answers again the next request works, with no restart of the portal.
+as a restart does to its clients). What the portal promises: a complaint it confirmed (its receipt, 200) is saved,
+whole; nothing is half-saved; once PostgreSQL answers again the next request works, with no restart of the portal.
 
 Runs in both passes: the module makes its own PostgreSQL database whatever TEST_DATABASE says.
 """
