@@ -272,6 +272,13 @@ class Auth:
         email = getattr(user_or_email, "email", user_or_email)
         return self.client.post("/sign-in", data={"email": email, "password": password})
 
+    def refused_sign_in(self, user_or_email, password: str = PASSWORD):
+        """Sign in and expect the refusal (one message for every reason, so it tells nobody which)."""
+        response = self.sign_in(user_or_email, password)
+        assert response.status_code == 422
+        assert "We could not sign you in with that email address and password." in response.get_data(as_text=True)
+        return response
+
     def sign_out(self):
         return self.client.post("/sign-out")
 

@@ -344,7 +344,7 @@ def test_setting_a_password_ends_other_sessions(app, centre, member):
 
     assert not is_signed_in(elsewhere, centre)
     assert Auth(app.test_client()).sign_in(member, NEW_PASSWORD).status_code == 303
-    assert Auth(app.test_client()).sign_in(member, PASSWORD).status_code == 422
+    Auth(app.test_client()).refused_sign_in(member, PASSWORD)
 
 
 # --- forgotten password ----------------------------------------------------------------------------------

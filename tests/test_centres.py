@@ -403,7 +403,7 @@ def test_suspension_signs_staff_out_and_reinstatement_lets_them_sign_in_again(
     assert db.session.get(Centre, centre.id).status is CentreStatus.SUSPENDED
     for email, browser in staff_browsers.items():
         assert is_sent_to_sign_in(staff_page_of(browser, centre)), email  # their session no longer loads
-        assert Auth(browser).sign_in(email).status_code == 422
+        Auth(browser).refused_sign_in(email)
     assert staff_page_of(neighbour, other_centre).status_code == 200  # other centres carry on
     public = client.get(f"/c/{centre.slug}/").get_data(as_text=True)
     assert "Not accepting submissions" in public and "is suspended" in public
@@ -432,7 +432,7 @@ def test_closing_a_centre_ends_sign_in_for_good(client, app, centre, platform_ad
     assert set_status(platform_admin, centre, "closed", "Centre has ceased trading").status_code == 303
     assert db.session.get(Centre, centre.id).status is CentreStatus.CLOSED
     assert is_sent_to_sign_in(staff_page_of(staff_browser, centre))
-    assert Auth(staff_browser).sign_in(qc).status_code == 422
+    Auth(staff_browser).refused_sign_in(qc)
     public = client.get(f"/c/{centre.slug}/")
     assert public.status_code == 200 and "Not accepting submissions" in public.get_data(as_text=True)
     (closed,) = events("centre_closed", centre)
@@ -440,7 +440,8 @@ def test_closing_a_centre_ends_sign_in_for_good(client, app, centre, platform_ad
 
     # Closed is the end: no reinstatement, no second closure.
     for new_status in ("approved", "closed", "suspended"):
-        assert set_status(platform_admin, centre, new_status).status_code == 422
+        refused = set_status(platform_admin, centre, new_status)
+        assert refused.status_code == 422 and "cannot be done now" in refused.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Centre, centre.id).status is CentreStatus.CLOSED
 

@@ -323,7 +323,7 @@ def test_decline_needs_a_reason_and_declined_cannot_sign_in(app, centre, qc, col
 
     pending.password_hash = hash_password(PASSWORD)
     db.session.commit()
-    assert Auth(app.test_client()).sign_in(pending).status_code == 422
+    Auth(app.test_client()).refused_sign_in(pending)
 
 
 @pytest.mark.parametrize("decided", [AccountStatus.ACTIVE, AccountStatus.DECLINED, AccountStatus.CLOSED])
@@ -373,7 +373,7 @@ def test_only_active_accounts_sign_in(app, centre, make_staff, status, signs_in)
 def test_approved_account_signs_in_after_setting_its_password(app, centre, qc, pending, mailbox):
     signed_in(app, qc).post(staff_url(centre, f"/accounts/{pending.id}/approve"))
     person = app.test_client()
-    assert Auth(person).sign_in(pending, NEW_PASSWORD).status_code == 422  # no password yet
+    Auth(person).refused_sign_in(pending, NEW_PASSWORD)  # no password yet
 
     token = set_password_token(mailbox, pending.email)
     assert person.get(f"/set-password/{token}").status_code == 200
@@ -400,7 +400,7 @@ def test_closing_an_account_ends_its_live_sessions(app, centre, qc, make_staff):
     assert response.status_code == 302
     assert response.location.startswith("/sign-in")
     assert leaver.status is AccountStatus.CLOSED
-    assert Auth(app.test_client()).sign_in(leaver).status_code == 422
+    Auth(app.test_client()).refused_sign_in(leaver)
     # History stays: the account row and its audit trail remain.
     [event] = audit_events("staff_closed")
     assert (event.actor_id, event.centre_id, event.subject) == (qc.id, centre.id, leaver.email)

@@ -516,7 +516,7 @@ def test_suspended_and_closed_centres_keep_a_public_page_saying_so(centre, clien
     assert response.status_code == 200
     assert "Not accepting submissions" in response.get_data(as_text=True)
     # ...and their staff pages send even their own staff to sign in (no session loads, none can start).
-    assert Auth(client).sign_in(quality_contact_of(centre)).status_code == 422
+    Auth(client).refused_sign_in(quality_contact_of(centre))
     staff_page = client.get(f"/c/{centre.slug}/staff/")
     assert staff_page.status_code == 302 and urlsplit(staff_page.headers["Location"]).path == "/sign-in"
 

@@ -115,7 +115,8 @@ def test_walk_the_centre_stages_then_escalate(staff_client, policy_centre, compl
 
 def test_missed_deadline_opens_escalation_and_is_recorded(staff_client, policy_centre, complain):
     complaint, token = complain(policy_centre)
-    assert learner(staff_client, policy_centre, token, "escalate").status_code == 409
+    early = learner(staff_client, policy_centre, token, "escalate")
+    assert early.status_code == 409 and "is still at Stage 1" in text(early) and "to give its outcome" in text(early)
     complaint.current_stage.respond_due = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert f"{policy_centre.name} did not give the outcome of Stage 1: investigation by its deadline" in \
@@ -143,7 +144,9 @@ def test_an_extension_moves_the_missed_deadline(staff_client, policy_centre, com
     stage.respond_due = utcnow() - timedelta(minutes=1)
     stage.extended_due = utcnow() + timedelta(days=3)
     db.session.commit()
-    assert learner(staff_client, policy_centre, token, "escalate").status_code == 409
+    refused = learner(staff_client, policy_centre, token, "escalate")
+    assert refused.status_code == 409 and "is still at Stage 1" in text(refused)
+    assert f"until the end of {stage.extended_due:%A}" in text(refused)
 
 
 def test_staff_only_complaint_at_scottish_public_body_goes_to_spso(client, auth, make_policy_centre, complain):
@@ -173,7 +176,8 @@ def test_assign_to_own_staff_only(staff_client, policy_centre, make_policy_centr
     complaint, _ = complain(policy_centre)
     colleague = make_staff(policy_centre)
     outsider = make_staff(make_policy_centre("Elsewhere"))
-    assert act(staff_client, policy_centre, complaint, "assign", assignee=outsider.id).status_code == 422
+    refused = act(staff_client, policy_centre, complaint, "assign", assignee=outsider.id)
+    assert refused.status_code == 422 and "Not a valid choice" in text(refused)
     assert act(staff_client, policy_centre, complaint, "assign", assignee=colleague.id).status_code == 303
     assert complaint.current_stage.assigned_to_id == colleague.id
 
