@@ -28,5 +28,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('complaint_stage', schema=None) as batch_op:
+        batch_op.drop_constraint('extension_consent', type_='check')  # SQLite's table copy would keep it
         batch_op.drop_column('extended_at')
         batch_op.drop_column('extension_consent')
