@@ -448,7 +448,7 @@ def test_unreachable_smtp_marks_the_email_and_the_request_still_succeeds(app, ce
     client = signed_in(app, member)
     caplog.clear()
 
-    with caplog.at_level(logging.ERROR, logger="jobs"):
+    with caplog.at_level(logging.ERROR, logger="portal.background"):
         response = client.post(f"/c/{centre.slug}/staff/accounts/new",
                                data={"name": "Una Reachable", "email": "una@example.org"})
 
@@ -519,9 +519,9 @@ def test_a_failing_inline_job_is_logged_not_raised(app, caplog):
         raise RuntimeError("boom")
 
     after_commit(explode)
-    with caplog.at_level(logging.ERROR, logger="jobs"):
+    with caplog.at_level(logging.ERROR, logger="portal.background"):
         commit()  # does not raise
-    [record] = [r for r in caplog.records if r.name == "jobs"]
+    [record] = [r for r in caplog.records if r.name == "portal.background"]
     assert record.getMessage() == "inline job explode() failed"
     assert str(record.exc_info[1]) == "boom"
 
