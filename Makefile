@@ -44,13 +44,15 @@ lint: install
 
 # Two workers: the suite waits on SQLite, PostgreSQL, SMTP and Chromium as much as on the CPU.
 PYTEST_WORKERS ?= 2
+# The PostgreSQL pass waits on the server more than on the CPU: a third worker keeps both cores busy.
+POSTGRES_WORKERS ?= 3
 
 test-sqlite: install assets
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 test-postgres: install
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(POSTGRES_ADMIN_URL)'.replace('+psycopg',''), connect_timeout=3).close()" 2>/dev/null; then \
-		TEST_DATABASE=postgres POSTGRES_ADMIN_URL=$(POSTGRES_ADMIN_URL) $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not e2e"; \
+		TEST_DATABASE=postgres POSTGRES_ADMIN_URL=$(POSTGRES_ADMIN_URL) $(BIN)/pytest -q -n $(POSTGRES_WORKERS) -m "not e2e"; \
 	elif [ -n "$$REQUIRE_SERVICES" ]; then \
 		echo "PostgreSQL is required (REQUIRE_SERVICES=1) but not reachable at $(POSTGRES_ADMIN_URL)"; exit 1; \
 	else echo "PostgreSQL not reachable: skipping the PostgreSQL pass"; fi

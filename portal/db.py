@@ -6,11 +6,13 @@ never started for work that rolled back.
 """
 from __future__ import annotations
 
+import contextlib
 import enum
+import logging
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, Enum, TypeDecorator, event
+from sqlalchemy import DateTime, Engine, Enum, TypeDecorator, event, exc
 
 from portal.extensions import db
 
@@ -43,6 +45,19 @@ def enum_column(cls: type[enum.Enum], name: str) -> Enum:
 def utcnow() -> datetime:
     """The current moment, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def close_session_even_if_the_database_went_away(error=None) -> None:
+    """End the request's session. A connection that died under it (PostgreSQL restarted, the connection
+    terminated) cannot even roll back: drop it instead of turning an answer already made into a crash."""
+    try:
+        db.session.remove()
+    except exc.OperationalError as failure:  # the connection is gone: nothing was left to roll back but it
+        logging.getLogger(__name__).warning("database connection lost at the end of a request: dropped (%s)",
+                                            type(failure.orig).__name__)
+        with contextlib.suppress(exc.DBAPIError):
+            db.session.registry().invalidate()
+        db.session.registry.clear()
 
 
 def commit() -> list:

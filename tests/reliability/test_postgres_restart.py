@@ -85,3 +85,22 @@ def test_postgresql_restarted_under_load_loses_no_confirmed_complaint(app, polic
     after = app.test_client().post(f"/c/{slug}/complaints/new", data={**COMPLAINT_FORM, "email": "after@example.org"},
                                    environ_base={"REMOTE_ADDR": "10.1.0.1"})
     assert after.status_code == 200  # PostgreSQL is back: no restart of the portal needed (pool_pre_ping)
+
+
+def test_a_connection_lost_at_the_end_of_a_request_does_not_crash_the_answer(app, client, monkeypatch, caplog):
+    """Seen in CI: PostgreSQL terminated the connection between the answer and the session's clean-up, whose
+    rollback then raised out of the app (the person got a crash instead of the page already made)."""
+    from sqlalchemy import exc
+
+    real_remove, calls = db.session.remove, []
+
+    def remove_on_a_dead_connection():
+        calls.append(1)
+        if len(calls) == 1:
+            raise exc.OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+        real_remove()
+
+    monkeypatch.setattr(db.session, "remove", remove_on_a_dead_connection)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "database connection lost at the end of a request: dropped" in caplog.text
