@@ -28,6 +28,9 @@ JOBS: dict[str, Callable] = {}  # every job function, by name (filled by `jobs.j
 def register(func: Callable, *, queue: str, timeout: int, retries: int) -> Callable:
     """Make `func` a job known by its name: its queue, its timeout in seconds and how often RQ retries it."""
     assert queue in QUEUES, queue
+    known = JOBS.get(func.__name__)
+    if known is not None and known.__module__ != func.__module__:  # two jobs with one name: which would run?
+        raise ValueError(f"job name {func.__name__} is taken by {known.__module__}")
     func.queue, func.timeout, func.retries = queue, timeout, retries
     JOBS[func.__name__] = func
     return func

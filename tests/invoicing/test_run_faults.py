@@ -90,7 +90,7 @@ def test_a_killed_run_becomes_abandoned_saying_what_it_invoiced_and_can_be_rerun
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=30)
     made = invoices()
-    assert 1 <= len(made) < due, "the kill must land half-way through the run"
+    assert 0 < len(made) < due, "the kill must land half-way through the run"
     run = the_run()
     assert run.status is RunStatus.RUNNING and run.finished_at is None
 
