@@ -12,10 +12,12 @@ import pytest
 
 POSTGRES_ADMIN_URL = os.environ.get("POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # One Redis database per pytest-xdist worker (gw0 → 15, gw1 → 14, ...): tests flush theirs.
-# TEST_REDIS_DB_BASE moves the block down so two checkouts can run their suites side by side.
+# TEST_REDIS_DB_BASE moves the block down, or TEST_REDIS_PORT to another server, so two checkouts can run
+# their suites side by side.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
 _BASE = int(os.environ.get("TEST_REDIS_DB_BASE", "15"))
-REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_BASE - _WORKER}")
+_PORT = int(os.environ.get("TEST_REDIS_PORT", "6379"))
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:{_PORT}/{_BASE - _WORKER}")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
