@@ -55,10 +55,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import IO, TypeVar
+from typing import IO
 
 from portal.documents.ooxml import (
     DEFAULT_LIMITS,
@@ -72,7 +72,6 @@ from portal.documents.ooxml import (
     sniff,
     too_large,
 )
-from portal.documents.scanner import NeedsReference, Scanner
 from portal.documents.styles import COLOURS, Numbering, Palette, StyleSheet, parse_theme
 from portal.documents.walker import CJK, INVISIBLE, PartWalker
 
@@ -81,7 +80,6 @@ COUNTED = ("body", "tables", "footnotes", "endnotes", "textboxes")
 SUBMISSION_COLOURS = {1: "black", 2: "blue", 3: "green", 4: "red"}
 REPORTED = ("headers_footers", "comments", "list_labels", "deleted")
 Source = str | os.PathLike | IO[bytes]
-TextSinkT = TypeVar("TextSinkT", bound="TextSink")
 
 _MAIN_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
                "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml")
@@ -119,54 +117,42 @@ class WordCount:
         return result
 
 
-def count_words(source: Source, *, limits: SafetyLimits = DEFAULT_LIMITS, reference: bool = False) -> WordCount:
+def count_words(source: Source, *, limits: SafetyLimits = DEFAULT_LIMITS) -> WordCount:
     """Count a .docx (exactly, by the module's rules) or a PDF (approximately), sniffed by content.
 
     `source` is a path or a seekable binary file object (left open). Raises RefusedDocument for anything
-    else, and for files that are damaged, hostile or over `limits`. Parts are read by the fast scanner
-    (portal.documents.scanner), which hands documents it does not handle back to the reference walker;
-    `reference=True` uses the reference walker throughout (same counts, slower: for comparisons)."""
+    else, and for files that are damaged, hostile or over `limits`."""
     stream, owned = open_source(source)
     try:
         kind = _sniff_and_check_size(stream, limits)
         if kind == "pdf":
             return _count_pdf(stream, limits)
-        try:
-            if not reference:
-                return _count_docx(stream, limits, fast=True)
-        except NeedsReference:
-            pass
-        return _count_docx(stream, limits, fast=False)
+        with Package(stream, limits) as package:
+            document = _WordDocument(package)
+            tally = Tally(colours=True)
+            refs, sections = document.walk_main(tally)
+            for kind_name in ("footnote", "endnote"):
+                document.walk_notes(kind_name, tally, refs)
+            comments = Tally()
+            if document.part("comments"):
+                document.walk_part(document.part("comments"), comments, "comments")
+            headers = 0
+            for name, times in document.header_parts(sections).items():
+                part_tally = Tally()
+                document.walk_part(name, part_tally, "headers_footers")
+                headers += part_tally.counts["headers_footers"] * times
+            counts = dict(tally.counts, comments=comments.counts["comments"], headers_footers=headers)
+            return WordCount(**counts, by_colour=MappingProxyType(dict(tally.colours)))
     finally:
         if owned:
             stream.close()
 
 
-def _count_docx(stream: IO[bytes], limits: SafetyLimits, fast: bool) -> WordCount:
-    """One count of a .docx: `fast` reads parts with the scanner, else with the reference walker."""
-    with Package(stream, limits) as package:
-        document = _WordDocument(package, fast)
-        tally = Tally(colours=True)
-        refs, sections = document.walk_main(tally)
-        for kind_name in ("footnote", "endnote"):
-            document.walk_notes(kind_name, tally, refs)
-        comments = Tally()
-        if document.part("comments"):
-            document.walk_part(document.part("comments"), comments, "comments")
-        headers = 0
-        for name, times in document.header_parts(sections).items():
-            part_tally = Tally()
-            document.walk_part(name, part_tally, "headers_footers")
-            headers += part_tally.counts["headers_footers"] * times
-        counts = dict(tally.counts, comments=comments.counts["comments"], headers_footers=headers)
-        return WordCount(**counts, by_colour=MappingProxyType(dict(tally.colours)))
-
-
-def document_text(source: Source, *, max_chars: int = 1_000_000, limits: SafetyLimits = DEFAULT_LIMITS,
-                  reference: bool = False) -> str:
+def document_text(source: Source, *, max_chars: int = 1_000_000, limits: SafetyLimits = DEFAULT_LIMITS) -> str:
     """The visible text of a .docx: body, tables, text boxes, headers and footers, notes (no deleted, hidden
-    or field-code text), paragraphs on their own lines, cut at `max_chars`. `reference` as for count_words."""
-    sink = _walk_visible_text(source, lambda: TextSink(max_chars), limits, reference)
+    or field-code text), paragraphs on their own lines, cut at `max_chars`."""
+    sink = TextSink(max_chars)
+    _walk_visible_text(source, sink, limits)
     return "".join(sink.parts)[:max_chars]
 
 
@@ -175,8 +161,9 @@ def document_text_contains(source: Source, needles: Iterable[str], *,
     """Whether the visible text of a .docx contains each needle, ignoring case and differences in spacing
     (tabs, line breaks, table cells and paragraph ends count as one space). Streams: memory is bounded by
     the longest needle, not the document. E.g. a result sheet must contain ["Sam Smith", "ABC123"]."""
-    needles = list(needles)
-    return _walk_visible_text(source, lambda: TextSearch(needles), limits, False).result()
+    search = TextSearch(list(needles))
+    _walk_visible_text(source, search, limits)
+    return search.result()
 
 
 # --- counting and collecting text ---------------------------------------------------------------------
@@ -296,17 +283,18 @@ class TextSearch(TextSink):
 class _WordDocument:
     """The parts of one WordprocessingML package and what is needed to read them."""
 
-    def __init__(self, package: Package, fast: bool = True) -> None:
+    def __init__(self, package: Package) -> None:
         self.package = package
-        self.fast = fast
         self.main = _main_part(package)
         self.rels = {rel_id: (kind, target) for rel_id, kind, target in package.relationships(self.main)}
         styles_part = self.part("styles")
-        self.styles = StyleSheet.parse(package.iter_small(styles_part) if styles_part else ())
+        self.styles = StyleSheet.parse(package.iter_small(styles_part, ("docDefaults", "style")) if styles_part
+                                       else ())
         theme_part = self.part("theme")
         self.palette = Palette(parse_theme(package.parse_small(theme_part) if theme_part else None))
         numbering_part = self.part("numbering")
-        self.numbering = Numbering(package.iter_small(numbering_part) if numbering_part else (), self.styles)
+        self.numbering = Numbering(package.iter_small(numbering_part, ("abstractNum", "num")) if numbering_part
+                                   else (), self.styles)
 
     def part(self, kind: str) -> str | None:
         for rel_kind, target in self.rels.values():
@@ -320,14 +308,8 @@ class _WordDocument:
     def walk_main(self, sink) -> tuple[dict[str, set[str]], list[dict[str, str]]]:
         """Walk document.xml; returns the note references ({"footnote:3": "live"|"deleted"}) and sections."""
         walker = self._walker(sink, None)
-        self._feed(self.main, walker)
+        self.package.feed(self.main, walker)
         return walker.note_refs, walker.sections
-
-    def _feed(self, part: str, walker: PartWalker) -> None:
-        if self.fast:
-            Scanner(self.package, walker).feed(part)
-        else:
-            self.package.feed(part, walker)
 
     def walk_notes(self, kind: str, sink, refs) -> None:
         part = self.part(kind + "s")
@@ -335,10 +317,10 @@ class _WordDocument:
             walker = self._walker(sink, kind + "s")
             walker.note_kind = kind
             walker.note_refs = refs
-            self._feed(part, walker)
+            self.package.feed(part, walker)
 
     def walk_part(self, part: str, sink, category: str) -> None:
-        self._feed(part, self._walker(sink, category))
+        self.package.feed(part, self._walker(sink, category))
 
     def header_parts(self, sections: list[dict[str, str]]) -> dict[str, int]:
         """Header and footer parts each section shows ({part: number of sections}), with Word's inheritance:
@@ -391,27 +373,18 @@ def _sniff_and_check_size(stream: IO[bytes], limits: SafetyLimits) -> str:
     return kind
 
 
-def _walk_visible_text(source: Source, new_sink: Callable[[], TextSinkT], limits: SafetyLimits,
-                       reference: bool) -> TextSinkT:
-    """A new sink, fed the visible text (by the scanner, or again from the start by the reference walker)."""
+def _walk_visible_text(source: Source, sink: TextSink, limits: SafetyLimits) -> None:
     stream, owned = open_source(source)
     try:
         if _sniff_and_check_size(stream, limits) != "zip":
             raise RefusedDocument(f"The file must be a Word document (.docx). {SAVE_AS_DOCX}", "not_word")
-        for fast in (False,) if reference else (True, False):
-            sink = new_sink()
-            try:
-                with Package(stream, limits) as package:
-                    document = _WordDocument(package, fast)
-                    refs, sections = document.walk_main(sink)
-                    for name in document.header_parts(sections):
-                        document.walk_part(name, sink, "headers_footers")
-                    for kind in ("footnote", "endnote"):
-                        document.walk_notes(kind, sink, refs)
-                return sink
-            except NeedsReference:
-                continue
-        raise AssertionError("the reference walker never needs another")  # pragma: no cover
+        with Package(stream, limits) as package:
+            document = _WordDocument(package)
+            refs, sections = document.walk_main(sink)
+            for name in document.header_parts(sections):
+                document.walk_part(name, sink, "headers_footers")
+            for kind in ("footnote", "endnote"):
+                document.walk_notes(kind, sink, refs)
     finally:
         if owned:
             stream.close()

@@ -6,9 +6,9 @@ does not has its difference asserted (so any change in counting shows up here) a
 file. The references were computed with scripts/libreoffice_wordcount.py; the documents are read in place
 (tests/documents/corpus.py says where), never copied.
 
-corpus_counts.json holds each file's full count (every part and colour) as the reference walker
-(`count_words(..., reference=True)`) gives it: the fast scanner must give exactly the same. Regenerate it
-only for a deliberate change of a counting rule, with `python scripts/corpus_counts.py`.
+corpus_counts.json holds each file's full count (every part and colour), so that making the counter
+faster cannot change any count unnoticed. Regenerate it only for a deliberate change of a counting rule,
+with `python scripts/corpus_counts.py`, and review the diff.
 """
 from __future__ import annotations
 
@@ -58,4 +58,4 @@ def test_count_against_libreoffice(corpus, name):
     reconciled = count.total + count.headers_footers + count.list_labels
     assert reconciled - entry["libreoffice"] == entry.get("expected_difference", 0), entry.get("explanation", "")
     assert sum(count.by_colour.values()) == count.total
-    assert count.as_dict() == COUNTS[name], "differs from the reference walker's count"
+    assert count.as_dict() == COUNTS[name], "a count changed: see corpus_counts.json"
