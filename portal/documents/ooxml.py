@@ -317,12 +317,18 @@ class Package:
             raise damaged(f"{name}: {error}") from None
 
     def feed(self, name: str, target: object) -> None:
-        """Stream a part into an lxml parser target (start/end/data/close), DOCTYPE refused."""
+        """Stream a part into an lxml parser target (start/end/data/close), DOCTYPE refused. Elements are
+        counted against the budget here, before the parser sees each chunk: every "<" opens a tag except
+        "</", "<?" and "<!" (a pair split between two chunks counts once too often: on the safe side)."""
         parser = _xml_parser(target=target)
         prolog = b""
         checked = False
         try:
             for chunk in self.chunks(name):
+                self.elements_left -= (chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?")
+                                       - chunk.count(b"<!"))
+                if self.elements_left < 0:
+                    raise too_large("too many XML elements")
                 if not checked:
                     prolog += chunk
                     if not _prolog_complete(prolog) and len(prolog) < CHUNK * 4:

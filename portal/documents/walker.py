@@ -33,6 +33,7 @@ UNDERSTOOD = frozenset({"w", "w10", "w14", "w15", "wp14", "wps", "wpg", "wpc", "
 SKIPPED = frozenset({"rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "trPrChange", "tcPrChange",
                      "tblGridChange", "numberingChange", "sdtPr", "sdtEndPr", "rt", "instrText", "delInstrText",
                      "m:oMath", "m:oMathPara"})
+_NO_LOOK = RunLook()  # immutable: one shared instance
 NOTE_SEPARATORS = frozenset({"separator", "continuationSeparator", "continuationNotice"})
 _LABEL_CATEGORY = {None: "list_labels", "footnotes": "list_labels", "endnotes": "list_labels",
                    "headers_footers": "headers_footers", "comments": None}
@@ -114,9 +115,7 @@ class PartWalker:
     # --- lxml target interface
 
     def start(self, tag: str, attrib) -> None:
-        self.package.elements_left -= 1
-        if self.package.elements_left < 0:
-            raise too_large("too many XML elements")
+        # Elements are counted against the budget by Package.feed, from the bytes of each chunk.
         if self.skip:
             self.skip += 1
             if self.skip > self.max_depth:
@@ -184,7 +183,7 @@ class PartWalker:
         self.num_id: str | None = None
         self.ilvl: str | None = None
         self.paragraph_ready = False
-        self.paragraph_look = RunLook()
+        self.paragraph_look = _NO_LOOK
         self.paragraph_hidden, self.paragraph_colour = False, "black"
 
     def _start_p(self, attrib) -> None:
