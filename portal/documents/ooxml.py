@@ -30,7 +30,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
@@ -262,11 +262,21 @@ class Package:
             raise too_large("too many XML elements")
         return root
 
-    def iter_small(self, name: str) -> Iterator[etree._Element]:
+    def iter_small(self, name: str, locals_: Iterable[str] | None = None) -> Iterator[etree._Element]:
         """The root's children of a small part one at a time, each complete, then freed: styles.xml of a real
-        document can be megabytes, and a whole tree of it would cost ten times that."""
+        document can be megabytes, and a whole tree of it would cost ten times that.
+
+        With `locals_` (local names, e.g. ("style", "docDefaults")), only children of those names are
+        yielded, and lxml filters them in C: the elements are counted from the bytes (each "<" that opens
+        a tag), and libxml2 refuses nesting deeper than 256 itself, so no Python runs per element."""
         data = self.read_small(name)
         refuse_doctype(data, name)
+        if locals_ is not None:
+            self.elements_left -= data.count(b"<") - data.count(b"</") - data.count(b"<?") - data.count(b"<!")
+            if self.elements_left < 0:
+                raise too_large(f"{name} is too large or nested too deeply")
+            yield from self._iter_children(data, name, [f"{{*}}{local}" for local in locals_])
+            return
         events = etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,
                                  no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
                                  remove_pis=True)
@@ -289,13 +299,36 @@ class Package:
         except etree.XMLSyntaxError as error:
             raise damaged(f"{name}: {error}") from None
 
+    @staticmethod
+    def _iter_children(data: bytes, name: str, tags: list[str]) -> Iterator[etree._Element]:
+        events = etree.iterparse(io.BytesIO(data), events=("end",), tag=tags, resolve_entities=False,
+                                 no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
+                                 remove_pis=True)
+        try:
+            for _, element in events:
+                parent = element.getparent()
+                if parent is None or parent.getparent() is not None:
+                    continue  # the root itself, or deeper: only the root's children are yielded
+                yield element
+                element.clear()
+                while element.getprevious() is not None:
+                    del parent[0]
+        except etree.XMLSyntaxError as error:
+            raise damaged(f"{name}: {error}") from None
+
     def feed(self, name: str, target: object) -> None:
-        """Stream a part into an lxml parser target (start/end/data/close), DOCTYPE refused."""
+        """Stream a part into an lxml parser target (start/end/data/close), DOCTYPE refused. Elements are
+        counted against the budget here, before the parser sees each chunk: every "<" opens a tag except
+        "</", "<?" and "<!" (a pair split between two chunks counts once too often: on the safe side)."""
         parser = _xml_parser(target=target)
         prolog = b""
         checked = False
         try:
             for chunk in self.chunks(name):
+                self.elements_left -= (chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?")
+                                       - chunk.count(b"<!"))
+                if self.elements_left < 0:
+                    raise too_large("too many XML elements")
                 if not checked:
                     prolog += chunk
                     if not _prolog_complete(prolog) and len(prolog) < CHUNK * 4:

@@ -132,6 +132,7 @@ class StyleSheet:
     defaults: RunLook = field(default_factory=RunLook)
     default_paragraph: str | None = None
     _resolved: dict[str | None, RunLook] = field(default_factory=dict)
+    _paragraph_looks: dict[str | None, RunLook] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, elements: Iterable[etree._Element]) -> StyleSheet:
@@ -175,7 +176,11 @@ class StyleSheet:
 
     def paragraph_look(self, pstyle: str | None) -> RunLook:
         """What runs of a paragraph inherit before their own character style and direct properties."""
-        return self.style_look(pstyle or self.default_paragraph).over(self.defaults)
+        try:
+            return self._paragraph_looks[pstyle]
+        except KeyError:
+            look = self._paragraph_looks[pstyle] = self.style_look(pstyle or self.default_paragraph).over(self.defaults)
+            return look
 
     def paragraph_numbering(self, pstyle: str | None) -> tuple[str | None, str | None]:
         """(numId, ilvl) that a paragraph style (with its basedOn chain) gives; None where it says nothing."""

@@ -33,6 +33,7 @@ UNDERSTOOD = frozenset({"w", "w10", "w14", "w15", "wp14", "wps", "wpg", "wpc", "
 SKIPPED = frozenset({"rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "trPrChange", "tcPrChange",
                      "tblGridChange", "numberingChange", "sdtPr", "sdtEndPr", "rt", "instrText", "delInstrText",
                      "m:oMath", "m:oMathPara"})
+_NO_LOOK = RunLook()  # immutable: one shared instance
 NOTE_SEPARATORS = frozenset({"separator", "continuationSeparator", "continuationNotice"})
 _LABEL_CATEGORY = {None: "list_labels", "footnotes": "list_labels", "endnotes": "list_labels",
                    "headers_footers": "headers_footers", "comments": None}
@@ -62,7 +63,8 @@ class PartWalker:
         self.max_depth = package.limits.max_xml_depth
         self.fixed = category
         self.label_category = _LABEL_CATEGORY.get(category)
-        self.codes: dict[str, str | None] = {}
+        self.on_start: dict[str, tuple[str | None, object]] = {}  # tag -> (code, start handler)
+        self.on_end: dict[str, object] = {}  # tag -> end handler
         self.stack: list[str | None] = []
         self.skip = 0
         self.in_table = self.in_textbox = self.in_deleted = 0
@@ -113,34 +115,50 @@ class PartWalker:
 
     # --- lxml target interface
 
+    # These two run for every element of the part (hundreds of thousands in a long document), so each is a
+    # couple of dictionary lookups: a tag's code and handlers are worked out the first time it is seen.
+    # Elements are counted against the budget by Package.feed, from the bytes of each chunk.
+
     def start(self, tag: str, attrib) -> None:
-        self.package.elements_left -= 1
-        if self.package.elements_left < 0:
-            raise too_large("too many XML elements")
         if self.skip:
             self.skip += 1
             if self.skip > self.max_depth:
                 raise too_large("XML nested too deeply")
             return
-        if len(self.stack) > self.max_depth:
+        stack = self.stack
+        if len(stack) > self.max_depth:
             raise too_large("XML nested too deeply")
         try:
-            code = self.codes[tag]
+            code, handler = self.on_start[tag]
         except KeyError:
-            code = self.codes[tag] = _code_of(tag)
-            if not self.stack and code is not None:
-                self._use_namespace(tag[1:].split("}", 1)[0])
-        self.stack.append(code)
-        if code is not None and (handler := self.starts.get(code)) is not None:
+            code, handler = self._learn(tag)
+        stack.append(code)
+        if handler is not None:
             handler(attrib)
 
     def end(self, tag: str) -> None:
         if self.skip:
             self.skip -= 1
             return
-        code = self.stack.pop()
-        if code is not None and (handler := self.ends.get(code)) is not None:
+        self.stack.pop()
+        try:
+            handler = self.on_end[tag]  # well-formed XML: the end tag names the element popped
+        except KeyError:  # only after the cache was cleared (see _learn)
+            code = _code_of(tag)
+            handler = self.ends.get(code) if code is not None else None
+        if handler is not None:
             handler()
+
+    def _learn(self, tag: str) -> tuple[str | None, object]:
+        code = _code_of(tag)
+        if not self.stack and code is not None:
+            self._use_namespace(tag[1:].split("}", 1)[0])
+        if len(self.on_start) > 10_000:  # a hostile part with endless distinct names: keep the cache bounded
+            self.on_start.clear()
+            self.on_end.clear()
+        entry = self.on_start[tag] = (code, self.starts.get(code) if code is not None else None)
+        self.on_end[tag] = self.ends.get(code) if code is not None else None
+        return entry
 
     def data(self, text: str) -> None:
         if self.collect is not None:
@@ -184,7 +202,7 @@ class PartWalker:
         self.num_id: str | None = None
         self.ilvl: str | None = None
         self.paragraph_ready = False
-        self.paragraph_look = RunLook()
+        self.paragraph_look = _NO_LOOK
         self.paragraph_hidden, self.paragraph_colour = False, "black"
 
     def _start_p(self, attrib) -> None:

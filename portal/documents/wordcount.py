@@ -288,11 +288,13 @@ class _WordDocument:
         self.main = _main_part(package)
         self.rels = {rel_id: (kind, target) for rel_id, kind, target in package.relationships(self.main)}
         styles_part = self.part("styles")
-        self.styles = StyleSheet.parse(package.iter_small(styles_part) if styles_part else ())
+        self.styles = StyleSheet.parse(package.iter_small(styles_part, ("docDefaults", "style")) if styles_part
+                                       else ())
         theme_part = self.part("theme")
         self.palette = Palette(parse_theme(package.parse_small(theme_part) if theme_part else None))
         numbering_part = self.part("numbering")
-        self.numbering = Numbering(package.iter_small(numbering_part) if numbering_part else (), self.styles)
+        self.numbering = Numbering(package.iter_small(numbering_part, ("abstractNum", "num")) if numbering_part
+                                   else (), self.styles)
 
     def part(self, kind: str) -> str | None:
         for rel_kind, target in self.rels.values():

@@ -5,6 +5,10 @@ LibreOffice counts header/footer text and list labels too, so the comparison is
 does not has its difference asserted (so any change in counting shows up here) and explained in the data
 file. The references were computed with scripts/libreoffice_wordcount.py; the documents are read in place
 (tests/documents/corpus.py says where), never copied.
+
+corpus_counts.json holds each file's full count (every part and colour), so that making the counter
+faster cannot change any count unnoticed. Regenerate it only for a deliberate change of a counting rule,
+with `python scripts/corpus_counts.py`, and review the diff.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from tests.services import unavailable
 CORPUS = corpus_dir()
 REFERENCE = json.loads((Path(__file__).with_name("corpus_reference.json")).read_text("utf-8"))
 FILES = REFERENCE["files"]
+COUNTS = json.loads((Path(__file__).with_name("corpus_counts.json")).read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +35,7 @@ def corpus() -> Path:
 
 
 def test_reference_covers_the_corpus(corpus):
-    assert sorted(path.name for path in corpus.glob("*.docx")) == sorted(FILES)
+    assert sorted(path.name for path in corpus.glob("*.docx")) == sorted(FILES) == sorted(COUNTS)
 
 
 def test_most_files_match_libreoffice_exactly():
@@ -53,3 +58,4 @@ def test_count_against_libreoffice(corpus, name):
     reconciled = count.total + count.headers_footers + count.list_labels
     assert reconciled - entry["libreoffice"] == entry.get("expected_difference", 0), entry.get("explanation", "")
     assert sum(count.by_colour.values()) == count.total
+    assert count.as_dict() == COUNTS[name], "a count changed: see corpus_counts.json"
