@@ -22,8 +22,9 @@ The choices, stated once (the report page repeats the formulas in plain words):
   Stages closed on time: stages closed at or before their deadline in force over stages closed.
   Shares are rounded to the nearest whole percent, halves up.
 * **Counting in SQL.** Every figure is a GROUP BY in the database, all of them in one statement whatever
-  the number of cases (a CTE of the period's cases, grouped by each branch of a UNION ALL). The London month is a CASE over the UTC instants at which each London month
-  starts (computed with zoneinfo, so British Summer Time is exact: 23:30 UTC on 31 March is April). That is
+  the number of cases (a CTE of the period's cases, grouped by each branch of a UNION ALL). The London
+  month is a CASE over the UTC instants at which each London month starts (computed with zoneinfo, so
+  British Summer Time is exact: 23:30 UTC on 31 March is April). That is
   portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
   the rows returned to one per month rather than one per case.
 * **Retention.** Complaint records are kept for COMPLAINT_RETENTION_YEARS (default 3) after a case closes,
