@@ -44,7 +44,7 @@ BUDGETS: dict[str, tuple[str, int]] = {
     "admin_invoicing.invoices": ("admin", 3),
     "admin_invoicing.jobs": ("admin", 3),
     "admin_reports.export": ("admin", 2),
-    "admin_reports.index": ("admin", 9),
+    "admin_reports.index": ("admin", 3),
     "auth.forgot_password": ("anonymous", 0),
     "auth.set_password": ("anonymous", 2),
     "auth.sign_in": ("anonymous", 0),
@@ -79,14 +79,14 @@ BUDGETS: dict[str, tuple[str, int]] = {
     "centre.public_policy.download": ("anonymous", 2),
     "centre.public_policy.page": ("anonymous", 2),
     "centre.reports.export": ("centre", 3),
-    "centre.reports.index": ("centre", 8),
+    "centre.reports.index": ("centre", 3),
     "centre.staff.accounts": ("centre", 4),
     "centre.staff.audit_log": ("centre", 3),
     "centre.staff.dashboard": ("centre", 4),
     "centre.staff.request_account": ("centre", 2),
     "centre.submissions.download": ("centre", 5),
     "centre.submissions.show": ("centre", 6),
-    "centre.submissions.tracker_page": ("centre", 7),
+    "centre.submissions.tracker_page": ("centre", 6),
     "centre.submissions.upload_page": ("centre", 5),
     "complaints.direct": ("anonymous", 1),
     "complaints.index": ("anonymous", 1),
@@ -264,8 +264,9 @@ def _arguments(endpoint: str, rule, records: dict) -> list[dict]:
     return sets
 
 
-def _measure(app, clients: dict, records: dict, count_queries) -> dict[str, tuple[int, int]]:
-    """(status, statements) of each page visit, keyed by its URL."""
+def _measure(app, clients: dict, records: dict, count_queries, *, warm: bool) -> dict[str, tuple[int, int]]:
+    """(status, statements) of each page visit, keyed by its URL. Warm: each page is visited once before, as
+    work done once a day (the tracker's service-wide referral rates) is not the page's cost."""
     from flask import url_for
 
     seen = {}
@@ -275,6 +276,8 @@ def _measure(app, clients: dict, records: dict, count_queries) -> dict[str, tupl
             with app.test_request_context():
                 url = url_for(rule.endpoint, **args)
             client = clients[who]
+            if warm:
+                client.get(url).close()
             with count_queries() as statements:
                 response = client.get(url)
             response.close()  # a file sent (static, downloads) is closed here
@@ -299,9 +302,9 @@ def test_every_page_keeps_its_statement_budget_at_two_sizes(app, count_queries):
     records = _seed_demo(app)
     clients = {"anonymous": _signed_in(app, None), "admin": _signed_in(app, "admin@awarding-body.example"),
                "centre": _signed_in(app, "qc@northgate.example")}
-    small = _measure(app, clients, records, count_queries)
-    _grow(records, 3)
-    large = _measure(app, clients, records, count_queries)
+    small = _measure(app, clients, records, count_queries, warm=True)
+    _grow(records, 2)
+    large = _measure(app, clients, records, count_queries, warm=False)
     problems = []
     for (endpoint, url), (status, statements) in small.items():
         budget = BUDGETS.get(endpoint, (None, 0))[1]
