@@ -317,3 +317,20 @@ def test_every_page_keeps_its_statement_budget_at_two_sizes(app, count_queries):
         elif statements != more:
             problems.append(f"{endpoint} {url}: {statements} statements with the demo, {more} with more data")
     assert not problems, "\n".join(problems)
+
+
+def test_roles_are_read_once_a_request_with_the_signed_in_account_only(app, centre, make_staff, make_admin,
+                                                                       count_queries):
+    """Issue 11 §1: the signed-in account's roles come with it (one statement); the people a page lists by name
+    never load theirs (roles used to follow every query that loaded users)."""
+    from tests.conftest import Auth
+
+    for _ in range(3):
+        make_staff(centre)
+    client = app.test_client()
+    assert Auth(client).sign_in(make_admin("platform_admin")).status_code == 303
+    with count_queries() as statements:
+        page = client.get(f"/admin/centres/{centre.id}")
+    assert page.status_code == 200
+    reading_roles = [s for s in statements if "role_grant" in s]
+    assert len(reading_roles) == 1 and "FROM user_account" in reading_roles[0], reading_roles
