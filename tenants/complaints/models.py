@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event, or_, update
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, event, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -271,3 +271,12 @@ def _keep_stage_position(mapper, connection, stage: ComplaintStage) -> None:
     complaint = stage.__dict__.get("complaint")
     if complaint is not None and (complaint.__dict__.get("stage_position") or 0) < stage.position:
         set_committed_value(complaint, "stage_position", stage.position)
+
+
+def recompute_stage_positions() -> None:
+    """Set every case's `stage_position` in one UPDATE: for rows written without the ORM (bulk seeding), as the
+    migration that added the column did."""
+    cases, stages = Complaint.__table__, ComplaintStage.__table__
+    latest = (select(func.max(stages.c.position)).where(stages.c.complaint_id == cases.c.id)
+              .correlate(cases).scalar_subquery())
+    db.session.execute(update(cases).values(stage_position=latest))

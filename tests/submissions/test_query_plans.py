@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func
 from sqlalchemy import text as sql
 
 from portal.admin.plans import query_plans
@@ -44,3 +45,43 @@ def test_every_tracker_sort_and_queue_page_is_ordered_and_limited_by_the_databas
         assert "ix_submission_tracker_uploaded" in text["tracker, sort uploaded"], text["tracker, sort uploaded"]
         assert "TEMP B-TREE FOR ORDER BY" not in text["tracker, sort uploaded"], text["tracker, sort uploaded"]
         assert "ix_submission_queue_qc_due" in text["assessment queue quality"], text["assessment queue quality"]
+
+
+def test_stored_sort_columns_are_kept_by_the_orm_and_recomputed_after_bulk_writes(setting):
+    """`submission.due_at` follows every flush; rows written without the ORM (bulk seeding) get it back from
+    `recompute_due_at`, as `complaint.stage_position` from `recompute_stage_positions`."""
+    from sqlalchemy import select, update
+
+    from tenants.complaints.models import Complaint, ComplaintStage, recompute_stage_positions
+    from tenants.submissions.models import Submission, SubmissionStatus, recompute_due_at
+
+    (person,) = learners(setting.centre, 1)
+    row = add_submission(setting.centre, person, setting.unit)
+    assert row.due_at == row.qc_due
+    row.status = SubmissionStatus.MARKING
+    db.session.commit()
+    assert row.due_at == row.sla_due
+    row.status = SubmissionStatus.RELEASED
+    db.session.commit()
+    assert row.due_at is None
+    db.session.execute(update(Submission).values(due_at=row.sla_due, status=SubmissionStatus.AWAITING_QC))
+    recompute_due_at()
+    db.session.commit()
+    db.session.refresh(row)
+    assert row.due_at == row.qc_due
+    from portal.db import commit
+    from tenants.complaints import escalation
+    from tenants.complaints.intake import ComplaintDetails
+    from tenants.complaints.models import Category, Subject
+
+    case, _ = escalation.submit_direct_complaint(ComplaintDetails(
+        name="Pat Public", email="pat@example.org", summary="A late certificate.", subject=Subject.PRODUCT_SERVICE,
+        category=Category.WEBSITE), from_centre=None)
+    commit()
+    assert case.stage_position == 1
+    db.session.execute(update(Complaint).values(stage_position=None))
+    recompute_stage_positions()
+    assert db.session.execute(select(Complaint.stage_position)).scalars().all() == [1]
+    assert all(position == latest for position, latest in db.session.execute(
+        select(Complaint.stage_position, select(func.max(ComplaintStage.position))
+               .where(ComplaintStage.complaint_id == Complaint.id).scalar_subquery())))
