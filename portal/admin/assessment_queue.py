@@ -69,6 +69,13 @@ def _by_nation(now: datetime, condition):
 
 def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
     """([(submission, centre, assessor or None)], total) for one queue page: two statements whatever its size."""
+    count, page = assessment_queue_statements(queue, filters, user_id=user_id, now=now)
+    total = db.session.execute(count).scalar_one()
+    return [tuple(row) for row in db.session.execute(page).all()], total
+
+
+def assessment_queue_statements(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
+    """(the count, the page) of one queue under `filters`, not yet run."""
     assessor = aliased(User)
     clock = getattr(Submission, queue.clock)
     statement = (select(Submission, Centre, assessor)
@@ -91,9 +98,9 @@ def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: 
         statement = statement.where(sampling.waiting_for_mitigation())
     elif filters.sampling == "releasable":
         statement = statement.where(sampling.releasable())
-    total = db.session.execute(statement.with_only_columns(func.count(Submission.id)).order_by(None)).scalar_one()
+    count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
     page = max(filters.page, 1)
-    statement = (statement.options(lazyload(Submission.files))
-                 .order_by(clock.is_(None), clock, Submission.uploaded_at, Submission.id)
-                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    return [tuple(row) for row in db.session.execute(statement).all()], total
+    return count, (statement.options(lazyload(Submission.files))
+                   # The order of the queue's index (migration 0010_perfpages): no clock last, as before.
+                   .order_by(clock.asc().nulls_last(), Submission.uploaded_at, Submission.id)
+                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))

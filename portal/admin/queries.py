@@ -3,6 +3,7 @@ staff. Reads only; each one query, whatever the number of rows."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal.audit import AuditEvent
 from portal.auth.models import User
@@ -45,4 +46,5 @@ def recent_audit_events(*, limit: int = PAGE) -> list[AuditEvent]:
 
 def awarding_body_people() -> list[User]:
     """The awarding body's own staff (no centre), by name."""
-    return list(db.session.execute(select(User).where(of_awarding_body(User)).order_by(User.name)).scalars())
+    statement = select(User).where(of_awarding_body(User)).options(selectinload(User.role_grants)).order_by(User.name)
+    return list(db.session.execute(statement).scalars())

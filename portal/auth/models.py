@@ -79,8 +79,11 @@ class User(UserMixin, CentreOwnedOptional, db.Model):
     sign_in_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     centre = relationship("Centre", lazy="joined")
+    # Loaded only where roles are read: with the signed-in account (one joined query, see
+    # portal.auth.services.load_session_user) and by the pages that list roles (admin people). Never with
+    # every user a page names (a selectin here cost one statement after each query that loaded users).
     role_grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="user", cascade="all, delete-orphan", lazy="select")
     requested_by = relationship("User", foreign_keys=[requested_by_id], remote_side=[id])
 
     # flask-login: the id carries the session token, so rotating the token signs the account out everywhere.

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal import audit
 from portal.auth.models import AccountStatus, PasswordLink, User, new_session_token
@@ -44,8 +45,10 @@ def load_session_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not token:
         return None
     # The signed-in person is loaded before their centre is known (and may be awarding-body staff).
-    statement = select(User).where(User.id == int(user_id)).execution_options(**{ALL_CENTRES: True})
-    user = db.session.execute(statement).scalar_one_or_none()
+    # Its roles come in the same statement: once per request, for this account only.
+    statement = (select(User).where(User.id == int(user_id)).options(joinedload(User.role_grants))
+                 .execution_options(**{ALL_CENTRES: True}))
+    user = db.session.execute(statement).unique().scalar_one_or_none()
     if user is None or not secrets.compare_digest(user.session_token, token) or not may_sign_in(user):
         return None
     return user

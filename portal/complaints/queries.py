@@ -56,24 +56,30 @@ def at_awarding_body():
 def awarding_body_queue(filters: QueueFilters, *, user_id: int, now: datetime):
     """Cases at the awarding body with their current stage, most urgent first. Returns ([(case, stage)], total).
 
-    Three statements whatever the number of cases: the count, the page and the stages' assignees.
+    Two statements whatever the number of cases: the count and the page (the stages' assignees are joined).
     """
+    count, page = awarding_body_queue_statements(filters, user_id=user_id, now=now)
+    total = db.session.execute(count).scalar_one()
+    rows = [(complaint, current) for complaint, current in db.session.execute(page).all()]
+    return rows, total
+
+
+def awarding_body_queue_statements(filters: QueueFilters, *, user_id: int, now: datetime):
+    """(the count, the page) of the awarding body's queue under `filters`, not yet run."""
     stage = aliased(ComplaintStage)
-    latest = (select(func.max(ComplaintStage.position)).where(ComplaintStage.complaint_id == Complaint.id)
-              .correlate(Complaint).scalar_subquery())
+    # The current stage by the position stored on the case (no correlated MAX per case).
+    latest = Complaint.stage_position
     statement = (select(Complaint, stage)
                  .join(stage, and_(stage.complaint_id == Complaint.id, stage.position == latest))
                  .outerjoin(Centre, in_centre(Complaint, Centre))
                  .where(at_awarding_body()))
     statement = _filtered(statement, stage, filters, user_id=user_id, now=now)
-    total = db.session.execute(statement.with_only_columns(func.count(Complaint.id)).order_by(None)).scalar_one()
+    count = statement.with_only_columns(func.count(Complaint.id)).order_by(None)
     due = func.coalesce(stage.extended_due, stage.respond_due)
     page = max(filters.page, 1)
-    statement = (statement.options(contains_eager(Complaint.centre), raiseload(Complaint.stages))
-                 .order_by(case((Complaint.status == Status.OPEN, 0), else_=1), due, Complaint.id)
-                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    rows = [(complaint, current) for complaint, current in db.session.execute(statement).all()]
-    return rows, total
+    return count, (statement.options(contains_eager(Complaint.centre), raiseload(Complaint.stages))
+                   .order_by(case((Complaint.status == Status.OPEN, 0), else_=1), due, Complaint.id)
+                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
 
 
 def _filtered(statement, stage, filters: QueueFilters, *, user_id: int, now: datetime):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, abort, flash, make_response, render_template
+from flask import Blueprint, abort, flash, make_response, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.routes import awarding_body_only
@@ -15,13 +14,14 @@ from portal.background import after_commit
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.fees import FeeSchedule, fee_schedules
+from portal.invoicing import listing
 from portal.invoicing.documents import invoice_docx, invoice_filename
 from portal.invoicing.forms import FeeScheduleForm, RerunForm
 from portal.invoicing.models import Invoice, JobRun
 from portal.invoicing.runs import INVOICING, abandon_stale_runs, recent_runs
 from portal.invoicing.services import pounds
-from portal.tenancy import get_or_404, scoped_select
-from portal.web import form_page, requires_role, see_other
+from portal.tenancy import get_or_404
+from portal.web import form_page, page_number, requires_role, see_other
 from tenants.context import require_member, require_quality_contact
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -48,9 +48,10 @@ def _docx_response(invoice: Invoice):
 @admin_bp.get("/invoices")
 @requires_role(Role.FINANCE, Role.PLATFORM_ADMIN)
 def invoices():
-    rows = db.session.execute(select(Invoice).order_by(Invoice.week_start.desc(), Invoice.number.desc())
-                              .limit(500)).unique().scalars().all()
-    return render_template("invoicing/admin_invoices.html", invoices=rows)
+    page = request.args.get("page", 1, type=page_number)
+    rows, total = listing.all_invoices(page)
+    return render_template("invoicing/admin_invoices.html", invoices=rows, total=total, page=page,
+                           page_size=listing.PAGE_SIZE)
 
 
 @admin_bp.get("/invoices/<int:invoice_id>.docx")
@@ -114,8 +115,10 @@ def rerun(run_id: int):
 
 @centre_bp.get("/")
 def index():
-    rows = db.session.execute(scoped_select(Invoice).order_by(Invoice.week_start.desc())).unique().scalars().all()
-    return render_template("invoicing/centre_invoices.html", invoices=rows)
+    page = request.args.get("page", 1, type=page_number)
+    rows, total = listing.centre_invoices(page)
+    return render_template("invoicing/centre_invoices.html", invoices=rows, total=total, page=page,
+                           page_size=listing.PAGE_SIZE)
 
 
 @centre_bp.get("/<int:invoice_id>.docx", endpoint="download")

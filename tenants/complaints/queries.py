@@ -28,8 +28,8 @@ class QueueFilters:
 def centre_queue(filters: QueueFilters, *, user_id: int, now: datetime, nation: Nation):
     """The current centre's learner-route cases with their current stage, newest first. Returns (rows, total)."""
     stage = aliased(ComplaintStage)
-    latest = (select(func.max(ComplaintStage.position)).where(ComplaintStage.complaint_id == Complaint.id)
-              .correlate(Complaint).scalar_subquery())
+    # The current stage by the position stored on the case (no correlated MAX per case).
+    latest = Complaint.stage_position
     statement = (scoped_select(Complaint).join(stage, and_(stage.complaint_id == Complaint.id,
                                                            stage.position == latest), isouter=True)
                  .where(Complaint.route == Route.CENTRE))

@@ -21,9 +21,10 @@ The choices, stated once (the report page repeats the formulas in plain words):
   case resolved only after an escalation was not resolved by the centre, so it is not within target there.
   Stages closed on time: stages closed at or before their deadline in force over stages closed.
   Shares are rounded to the nearest whole percent, halves up.
-* **Counting in SQL.** Every figure is a GROUP BY in the database, in a fixed number of queries whatever
-  the number of cases. The London month is a CASE over the UTC instants at which each London month
-  starts (computed with zoneinfo, so British Summer Time is exact: 23:30 UTC on 31 March is April). That is
+* **Counting in SQL.** Every figure is a GROUP BY in the database, all of them in one statement whatever
+  the number of cases (a CTE of the period's cases, grouped by each branch of a UNION ALL). The London
+  month is a CASE over the UTC instants at which each London month starts (computed with zoneinfo, so
+  British Summer Time is exact: 23:30 UTC on 31 March is April). That is
   portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
   the rows returned to one per month rather than one per case.
 * **Retention.** Complaint records are kept for COMPLAINT_RETENTION_YEARS (default 3) after a case closes,
@@ -35,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal_column, null, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -106,19 +107,23 @@ def _due():
     return func.coalesce(ComplaintStage.extended_due, ComplaintStage.respond_due)
 
 
-def _stage_facts(scope: Scope):
-    """Per case: its furthest stage's position, how many centre stages it had, stages not closed by the deadline."""
+def _stage_facts(scope: Scope, period: Period):
+    """Per case received in the period: its furthest stage's position, how many centre stages it had, stages not
+    closed by the deadline (only the period's cases: the stages of the whole history are never grouped)."""
     late = or_(ComplaintStage.closed_at.is_(None), ComplaintStage.closed_at > _due())
     return (scope.stages(ComplaintStage.complaint_id.label("complaint_id"),
                          func.max(ComplaintStage.position).label("furthest"),
                          func.sum(_flag(ComplaintStage.level == Level.CENTRE)).label("centre_stages"),
                          func.sum(_flag(late)).label("late"))
+            .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
+            .where(Complaint.kind == Kind.COMPLAINT, Complaint.received_at >= period.starts,
+                   Complaint.received_at < period.ends)
             .group_by(ComplaintStage.complaint_id).subquery("stage_facts"))
 
 
 def _cases(scope: Scope, period: Period, *extra) -> Select:
     """One row per complaint of the scope received in the period, with what the report counts about it."""
-    facts = _stage_facts(scope)
+    facts = _stage_facts(scope, period)
     reached = aliased(ComplaintStage, name="reached")
     resolved = Complaint.status == Status.RESOLVED
     on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
@@ -166,7 +171,8 @@ class Tally:
     escalated: int = 0
 
     def add(self, row) -> None:
-        self.received += row.received
+        """Add a row of counts (`n` received) or another tally."""
+        self.received += row.received if isinstance(row, Tally) else row.n
         self.resolved += int(row.resolved or 0)
         self.on_time += int(row.on_time or 0)
         self.escalated += int(row.escalated or 0)
@@ -246,10 +252,31 @@ class Report:
 
 
 # --- computing it ----------------------------------------------------------------------------------------
+#
+# Every figure comes from ONE statement: the cases of the period are a CTE (built once, with their stage facts),
+# and each table of the report is a GROUP BY branch of a UNION ALL over it (plus the two branches that count
+# other complaints: reports routed elsewhere, and what is open now). Every branch has the same columns: a part
+# code, the keys it groups by (NULL where it has none) and the counts. The NULLs are cast to each column's type
+# so PostgreSQL matches the branches' types (and SQLAlchemy reads the enums back from the first branch's types).
 
-def _tally_columns(cases):
-    return (func.count().label("received"), func.sum(cases.c.resolved).label("resolved"),
-            func.sum(cases.c.on_time).label("on_time"), func.sum(cases.c.escalated).label("escalated"))
+_KEY_TYPES = {"route": Complaint.route.type, "centre_id": Integer(), "level": ComplaintStage.level.type,
+              "ordinal": Integer(), "name": String(200), "month": Integer(), "category": Complaint.category.type,
+              "kind": Complaint.kind.type}
+_COUNTS = ("n", "resolved", "on_time", "escalated", "open_at_centre", "open_at_awarding_body", "overdue_at_centre",
+           "overdue_at_awarding_body")
+MONTHS, CATEGORIES, CENTRES, REACHED, CLOSED, REFERRED, NOW = range(7)
+
+
+def _columns(part: int, **given) -> list:
+    """The branch's columns in the shared layout: the part code, every key, every count."""
+    keys = [cast(given.get(name, null()), kind).label(name) for name, kind in _KEY_TYPES.items()]
+    counts = [cast(given.get(name, null()), Integer()).label(name) for name in _COUNTS]
+    return [literal_column(str(part), Integer()).label("part"), *keys, *counts]
+
+
+def _tally_columns(cases) -> dict:
+    return dict(n=func.count(), resolved=func.sum(cases.c.resolved), on_time=func.sum(cases.c.on_time),
+                escalated=func.sum(cases.c.escalated))
 
 
 def _tallied(rows, key) -> dict:
@@ -274,13 +301,15 @@ def _stage_key(scope: Scope, route, level, ordinal, name) -> tuple:
     return (route is not Route.CENTRE, level is not Level.CENTRE, ordinal, name if scope.centre else "")
 
 
-def _by_stage(scope: Scope, cases) -> list[StageRow]:
-    """Cases by furthest stage, and stages closed (on time) by stage: two GROUP BYs."""
-    keys = [cases.c.route, cases.c.stage_level, cases.c.stage_ordinal] + ([cases.c.stage_name] if scope.centre else [])
+def _stage_branches(scope: Scope, cases) -> list[Select]:
+    """Cases by furthest stage, and stages closed (on time) by stage."""
+    keys = dict(route=cases.c.route, level=cases.c.stage_level, ordinal=cases.c.stage_ordinal)
+    if scope.centre:
+        keys["name"] = cases.c.stage_name
     furthest = [cases.c.stage_level.is_not(None)]
     if scope.centre:  # an escalated case went further than any centre stage: it has a line of its own
         furthest.append(cases.c.escalated == 0)
-    reached = db.session.execute(select(*keys, func.count().label("n")).where(*furthest).group_by(*keys)).all()
+    reached = select(*_columns(REACHED, **keys, n=func.count())).where(*furthest).group_by(*keys.values())
     # Grouped on a subquery's columns: PostgreSQL will not match a GROUP BY expression holding bound parameters.
     ordinal = case((ComplaintStage.level == Level.CENTRE, ComplaintStage.position),
                    else_=ComplaintStage.position - cases.c.centre_stages)
@@ -289,72 +318,90 @@ def _by_stage(scope: Scope, cases) -> list[StageRow]:
                            _flag(ComplaintStage.closed_at <= _due()).label("on_time"))
               .join(cases, cases.c.id == ComplaintStage.complaint_id)
               .where(ComplaintStage.closed_at.is_not(None)).subquery("closed_stages"))
-    stage_keys = [stages.c.route, stages.c.level, stages.c.ordinal] + ([stages.c.name] if scope.centre else [])
-    closed = db.session.execute(select(*stage_keys, func.count().label("closed"),
-                                       func.sum(stages.c.on_time).label("on_time")).group_by(*stage_keys)).all()
+    stage_keys = dict(route=stages.c.route, level=stages.c.level, ordinal=stages.c.ordinal)
+    if scope.centre:
+        stage_keys["name"] = stages.c.name
+    closed = (select(*_columns(CLOSED, **stage_keys, n=func.count(), on_time=func.sum(stages.c.on_time)))
+              .group_by(*stage_keys.values()))
+    return [reached, closed]
+
+
+def _by_stage(scope: Scope, reached, closed) -> list[StageRow]:
     rows: dict[tuple, StageRow] = {}
 
-    def row_for(route, level, number, name) -> StageRow:
-        key = _stage_key(scope, route, level, number, name)
-        return rows.setdefault(key, StageRow(stage_label(scope, route, level, number, name)))
+    def row_for(row) -> StageRow:
+        key = _stage_key(scope, row.route, row.level, row.ordinal, row.name)
+        return rows.setdefault(key, StageRow(stage_label(scope, row.route, row.level, row.ordinal, row.name)))
 
-    for route, level, number, *name, n in reached:
-        row_for(route, level, number, name[0] if name else None).reached += n
-    for route, level, number, *name, n_closed, n_on_time in closed:
-        row = row_for(route, level, number, name[0] if name else None)
-        row.closed += n_closed
-        row.closed_on_time += int(n_on_time or 0)
+    for row in reached:
+        row_for(row).reached += row.n
+    for row in closed:
+        stage = row_for(row)
+        stage.closed += row.n
+        stage.closed_on_time += int(row.on_time or 0)
     return [rows[key] for key in sorted(rows)]
 
 
-def _now_columns(scope: Scope, at: datetime):
+def _now_columns(scope: Scope, at: datetime) -> dict:
     overdue = scope.stages(ComplaintStage.complaint_id).where(ComplaintStage.closed_at.is_(None), _due() < at)
     at_centre = and_(Complaint.route == Route.CENTRE, Complaint.escalated_at.is_(None))
     at_body = or_(Complaint.route == Route.DIRECT, Complaint.escalated_at.is_not(None))
     late = and_(Complaint.status == Status.OPEN, Complaint.id.in_(overdue))
-    return (func.sum(_flag(at_centre)).label("open_at_centre"),
-            func.sum(_flag(at_body)).label("open_at_awarding_body"),
-            func.sum(_flag(and_(late, at_centre))).label("overdue_at_centre"),
-            func.sum(_flag(and_(late, at_body))).label("overdue_at_awarding_body"))
+    return dict(open_at_centre=func.sum(_flag(at_centre)), open_at_awarding_body=func.sum(_flag(at_body)),
+                overdue_at_centre=func.sum(_flag(and_(late, at_centre))),
+                overdue_at_awarding_body=func.sum(_flag(and_(late, at_body))))
+
+
+def _branches(scope: Scope, period: Period, at: datetime) -> list[Select]:
+    """Every GROUP BY of the report, over one CTE of the period's cases."""
+    cases = _cases(scope, period).cte("cases")
+    tally = _tally_columns(cases)
+    in_period = (Complaint.received_at >= period.starts, Complaint.received_at < period.ends)
+    branches = [
+        select(*_columns(MONTHS, month=cases.c.month, **tally)).group_by(cases.c.month),
+        select(*_columns(CATEGORIES, category=cases.c.category, **tally)).group_by(cases.c.category),
+        *_stage_branches(scope, cases),
+        scope.complaints(*_columns(REFERRED, centre_id=Complaint.centre_id, kind=Complaint.kind, n=func.count()))
+        .where(Complaint.kind != Kind.COMPLAINT, *in_period).group_by(Complaint.centre_id, Complaint.kind),
+        scope.complaints(*_columns(NOW, route=Complaint.route, centre_id=Complaint.centre_id,
+                                   **_now_columns(scope, at)))
+        .where(Complaint.kind == Kind.COMPLAINT, Complaint.status.in_(OPEN_STATUSES))
+        .group_by(Complaint.route, Complaint.centre_id),
+    ]
+    if not scope.centre:
+        branches.append(select(*_columns(CENTRES, route=cases.c.route, centre_id=cases.c.centre_id, **tally))
+                        .group_by(cases.c.route, cases.c.centre_id))
+    return branches
 
 
 def compute(scope: Scope, period: Period, at: datetime) -> Report:
-    """The report for `scope` over `period`, with "now" figures as at `at`: six queries (eight across centres)."""
-    cases = _cases(scope, period).subquery("cases")
-    months = _tallied(db.session.execute(select(cases.c.month, *_tally_columns(cases)).group_by(cases.c.month)),
-                      lambda row: row.month)
-    categories = _tallied(db.session.execute(select(cases.c.category, *_tally_columns(cases))
-                                             .group_by(cases.c.category)), lambda row: row.category)
-    in_period = (Complaint.received_at >= period.starts, Complaint.received_at < period.ends)
-    referred_rows = db.session.execute(
-        scope.complaints(Complaint.centre_id, Complaint.kind, func.count().label("n"))
-        .where(Complaint.kind != Kind.COMPLAINT, *in_period).group_by(Complaint.centre_id, Complaint.kind)).all()
-    now_rows = db.session.execute(
-        scope.complaints(Complaint.route, Complaint.centre_id, *_now_columns(scope, at))
-        .where(Complaint.kind == Kind.COMPLAINT, Complaint.status.in_(OPEN_STATUSES))
-        .group_by(Complaint.route, Complaint.centre_id)).all()
+    """The report for `scope` over `period`, with "now" figures as at `at`: one statement (and, across centres,
+    one more for the names of the centres it found)."""
+    parts: dict[int, list] = {part: [] for part in range(7)}
+    for row in db.session.execute(union_all(*_branches(scope, period, at))):
+        parts[row.part].append(row)
+    months = _tallied(parts[MONTHS], lambda row: row.month)
+    categories = _tallied(parts[CATEGORIES], lambda row: row.category)
     now = Now()
-    for row in now_rows:
+    for row in parts[NOW]:
         now.add(row)
     referred = {kind: 0 for kind in Kind if kind is not Kind.COMPLAINT}
-    for row in referred_rows:
+    for row in parts[REFERRED]:
         referred[row.kind] += row.n
     return Report(
         scope=scope, period=period, at=at,
         by_month=[(month, months.get(i, Tally())) for i, month in enumerate(period.months)],
         by_category=[(category, categories.get(category, Tally())) for category in Category],
-        by_stage=_by_stage(scope, cases), referred=referred, now=now,
-        by_centre=[] if scope.centre else _by_centre(cases, referred_rows, now_rows))
+        by_stage=_by_stage(scope, parts[REACHED], parts[CLOSED]), referred=referred, now=now,
+        by_centre=[] if scope.centre else _by_centre(parts[CENTRES], parts[REFERRED], parts[NOW]))
 
 
-def _by_centre(cases, referred_rows, now_rows) -> list[CentreRow]:
+def _by_centre(tallies, referred_rows, now_rows) -> list[CentreRow]:
     """The awarding body's table: one line per centre with anything to count, then the direct route."""
-    tallies = db.session.execute(
-        select(cases.c.route, cases.c.centre_id, *_tally_columns(cases)).group_by(cases.c.route, cases.c.centre_id)
-    ).all()
     centre_ids = {row.centre_id for row in [*tallies, *referred_rows, *now_rows] if row.centre_id is not None}
     names = {row.id: row for row in db.session.execute(
-        select(Centre.id, Centre.name, Centre.centre_number).where(Centre.id.in_(sorted(centre_ids))))}
+        select(Centre.id, Centre.name, Centre.centre_number).where(Centre.id.in_(sorted(centre_ids))))
+             } if centre_ids else {}
     direct = CentreRow(ROUTE_LABELS[Route.DIRECT])
     rows: dict[int, CentreRow] = {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -30,14 +31,8 @@ class TrackerFilters:
     page: int = 1
 
 
-def _due():
-    """The date that matters now: the quality-check date while awaiting QC, else the result date."""
-    return case((Submission.status == SubmissionStatus.AWAITING_QC, Submission.qc_due),
-                (Submission.status.in_(WITH_RESULT_CLOCK), Submission.sla_due), else_=None)
-
-
-def tracker(filters: TrackerFilters) -> tuple[list[Submission], int]:
-    """The current centre's current submissions (replaced uploads are in each one's history). (rows, total)."""
+def tracker_statements(filters: TrackerFilters):
+    """(the count, the page) of the current centre's current submissions under `filters`, not yet run."""
     statement = (scoped_select(Submission).join(Submission.learner).options(contains_eager(Submission.learner))
                  .where(Submission.is_current.is_(True)))
     if filters.status in {s.value for s in SubmissionStatus}:
@@ -51,14 +46,22 @@ def tracker(filters: TrackerFilters) -> tuple[list[Submission], int]:
             statement = statement.where(or_(func.lower(Learner.first_name).like(like),
                                             func.lower(Learner.last_name).like(like),
                                             func.lower(Learner.enrolment_number).like(like)))
-    total = db.session.execute(statement.with_only_columns(func.count(Submission.id)).order_by(None)).scalar_one()
+    count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
+    # Each sort is an index's order (migration 0010_perfpages), so the database reads the page, not the history.
     order = {"uploaded": (Submission.uploaded_at.desc(),),
-             "due": (_due().is_(None), _due(), Submission.uploaded_at.desc()),
+             "due": (Submission.due_at.asc().nulls_last(), Submission.uploaded_at.desc()),
              "learner": (Learner.last_name, Learner.first_name, Submission.number.desc())}[
         filters.sort if filters.sort in SORTS else "uploaded"]
     page = max(filters.page, 1)
-    rows = db.session.execute(statement.order_by(*order, Submission.id.desc())
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).unique().scalars().all()
+    return count, (statement.order_by(*order, Submission.id.desc())
+                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+
+
+def tracker(filters: TrackerFilters) -> tuple[list[Submission], int]:
+    """The current centre's current submissions (replaced uploads are in each one's history). (rows, total)."""
+    count, page = tracker_statements(filters)
+    total = db.session.execute(count).scalar_one()
+    rows = db.session.execute(page).unique().scalars().all()
     return list(rows), total
 
 
@@ -177,7 +180,22 @@ def service_referral_rates(now: datetime) -> ReferralRates:
 
 def referral_rates(centre_id: int, now: datetime) -> list[MonthRate]:
     """The centre's and the service's referral rate (referred / released) in each of the last two complete months."""
-    return service_referral_rates(now).of(centre_id)
+    return service_referral_rates_of_the_day(now).of(centre_id)
+
+
+def service_referral_rates_of_the_day(now: datetime) -> ReferralRates:
+    """`service_referral_rates(now)`, computed once per London day (per app process) rather than on every tracker
+    request. Exact, not merely fresh enough: the figures cover complete months only, a result counts in the month
+    it was released and is released at the moment of release, so nothing that happens today changes them; the
+    months they cover change only when the London date does (at a month's end), which is a new key."""
+    day = to_london(now).date()
+    cache = current_app.extensions.setdefault("service_referral_rates", {})
+    rates = cache.get(day)
+    if rates is None:
+        rates = service_referral_rates(now)
+        cache.clear()  # only today's is kept: a clock moved back or forward simply computes its own day
+        cache[day] = rates
+    return rates
 
 
 def referral_flag(rates: list[MonthRate]) -> bool:

@@ -218,3 +218,33 @@ def test_first_submissions_warning_above_ten_before_any_result(setting):
     add_submission(setting.centre, learners(setting.centre, 1, start=30)[0], setting.unit,
                    status=SubmissionStatus.RELEASED, result=Result.PASS, released_at=utcnow())
     assert "We recommend 5–10" not in text(setting.client.get(setting.url("upload_page")))
+
+
+def test_the_services_referral_rates_are_computed_once_a_london_day(setting, count_queries):
+    """Issue 11 §1: the service-wide aggregate behind the tracker's flag is read once per day, not per request."""
+    now = utcnow()
+    tracker.referral_rates(setting.centre.id, now)
+    with count_queries() as statements:
+        again = tracker.referral_rates(setting.centre.id, now + timedelta(minutes=5))
+    assert statements == [] and [(m.released, m.referred) for m in again] == [(0, 0), (0, 0)]
+    with count_queries() as statements:
+        tracker.referral_rates(setting.centre.id, now + timedelta(days=1))
+    assert len(statements) == 1
+
+
+def test_the_days_referral_rates_change_at_the_month_boundary(setting):
+    """The clock moved across midnight at the end of a month: a result released at 23:40 (London) on 31 October
+    belongs to October, which the figures of 31 October do not cover and those of 1 November do."""
+    london = tracker.LONDON
+    evening = datetime(2026, 10, 31, 23, 30, tzinfo=london)
+    first = tracker.referral_rates(setting.centre.id, evening)
+    assert [m.label for m in first] == ["August 2026", "September 2026"]
+    assert [(m.released, m.referred) for m in first] == [(0, 0), (0, 0)]
+    (person,) = learners(setting.centre, 1)
+    add_submission(setting.centre, person, setting.unit, status=SubmissionStatus.RELEASED, result=Result.REFERRED,
+                   released_at=datetime(2026, 10, 31, 23, 40, tzinfo=london).astimezone(UTC))
+    later_that_evening = tracker.referral_rates(setting.centre.id, datetime(2026, 10, 31, 23, 50, tzinfo=london))
+    assert later_that_evening == first  # October is not complete: nothing today changes the figures
+    next_day = tracker.referral_rates(setting.centre.id, datetime(2026, 11, 1, 0, 10, tzinfo=london))
+    assert [m.label for m in next_day] == ["September 2026", "October 2026"]
+    assert [(m.released, m.referred) for m in next_day] == [(0, 0), (1, 1)]
