@@ -93,6 +93,9 @@ class Submission(CentreOwned, db.Model):
         CheckConstraint(f"number BETWEEN 1 AND {MAX_SUBMISSION_NUMBER}", name="number_range"),
         Index("uq_submission_current_number", "learner_id", "unit_id", "number", unique=True,
               sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+        # Weekly invoicing reads one centre's items of one week by their billing dates (issue 11 §2).
+        Index("ix_submission_centre_clock_started", "centre_id", "clock_started_at"),
+        Index("ix_submission_centre_excess_accepted", "centre_id", "excess_fee_accepted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
