@@ -234,8 +234,8 @@ def _submissions(made, weights, how_many: int, assessors: list[int], now: dateti
                 ids.submission += 1
                 total += 1
                 per_centre[at] += 1
-                if row["result"] != Result.REFERRED:
-                    break
+                if row["result"] != Result.REFERRED or row["released_at"] is None:
+                    break  # resubmission follows a released referral only
                 moment = row["released_at"] + timedelta(days=rng.uniform(3, 40))
     bulk(Learner, learners)
     bulk(Submission, submissions)
