@@ -379,7 +379,8 @@ def _stage(ident, complaint_id, centre, position, level, name, handler, role, ta
 
 
 def _invoices(now: datetime) -> tuple[int, int]:
-    """The invoices of every week already due, as the weekly runs would have made them (one per centre-week)."""
+    """The invoices of every week already due, as the weekly runs would have made them (one per centre-week).
+    Only for items not yet invoiced in weeks not yet invoiced (seeding history, not a run: no exactly-once here)."""
     fees = fee_book()
     end = week_bounds(last_due_week(london_date(now)))[1]
     entered = Submission.clock_started_at
@@ -389,18 +390,20 @@ def _invoices(now: datetime) -> tuple[int, int]:
                  .join_from(Submission, Learner).join_from(Submission, Unit)
                  .where(entered < end, (Submission.number > 1) | (Submission.excess_fees > 0)))
     weeks: dict[tuple[date, int], list[dict]] = defaultdict(list)
+    billed = set(db.session.execute(select(InvoiceLine.submission_id, InvoiceLine.kind)).tuples())
     for row in db.session.execute(statement):
         name = f"{row.first_name} {row.last_name}"
         for kind, moment, quantity in ((LineKind.RESUBMISSION, row.clock_started_at, 1 if row.number > 1 else 0),
                                        (LineKind.EXCESS_LENGTH, row.excess_fee_accepted_at, row.excess_fees)):
-            if quantity and moment is not None and moment < end:
+            if quantity and moment is not None and moment < end and (row.id, kind) not in billed:
                 price = fees.on(london_date(moment)).resubmission_fee_pence
                 weeks[(week_of(moment), row.centre_id)].append(dict(
                     centre_id=row.centre_id, kind=kind, submission_id=row.id, learner_name=name,
                     enrolment_number=row.enrolment_number, unit_code=row.code, number=row.number,
                     occurred_at=moment, quantity=quantity, unit_price_pence=price, amount_pence=price * quantity))
     invoice_id, invoices, lines = next_id(Invoice), [], []
-    for number, (week, centre_id) in enumerate(sorted(weeks), start=1):
+    last = db.session.execute(select(Counter.value).where(Counter.name == "invoice")).scalar() or 0
+    for number, (week, centre_id) in enumerate(sorted(weeks), start=last + 1):
         items = sorted(weeks[(week, centre_id)], key=lambda line: line["occurred_at"])
         issued = invoice_date(week)
         subtotal = sum(line["amount_pence"] for line in items)
@@ -414,7 +417,7 @@ def _invoices(now: datetime) -> tuple[int, int]:
         invoice_id += 1
     bulk(Invoice, invoices)
     bulk(InvoiceLine, lines)
-    db.session.merge(Counter(name="invoice", value=len(invoices)))
+    db.session.merge(Counter(name="invoice", value=last + len(invoices)))
     return len(invoices), len(lines)
 
 
