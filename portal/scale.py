@@ -390,7 +390,7 @@ def _invoices(now: datetime) -> tuple[int, int]:
                  .join_from(Submission, Learner).join_from(Submission, Unit)
                  .where(entered < end, (Submission.number > 1) | (Submission.excess_fees > 0)))
     weeks: dict[tuple[date, int], list[dict]] = defaultdict(list)
-    billed = set(db.session.execute(select(InvoiceLine.submission_id, InvoiceLine.kind)).tuples())
+    billed = {tuple(row) for row in db.session.execute(select(InvoiceLine.submission_id, InvoiceLine.kind))}
     for row in db.session.execute(statement):
         name = f"{row.first_name} {row.last_name}"
         for kind, moment, quantity in ((LineKind.RESUBMISSION, row.clock_started_at, 1 if row.number > 1 else 0),

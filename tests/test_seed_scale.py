@@ -20,7 +20,7 @@ def count(model) -> int:
 def test_seed_scale_seeds_the_counts_asked_and_the_pages_open(app):
     result = app.test_cli_runner().invoke(args=["seed-scale", "--centres", "3", "--submissions", "120",
                                                 "--complaints", "30", "--staff", "9"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, (result.output, result.exception)
     assert "Seeded the scale database in" in result.output
     db.session.remove()
     assert count(Centre) == 3 and count(Submission) == 120 and count(Complaint) == 30
