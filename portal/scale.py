@@ -4,7 +4,7 @@
 Centres are approved and their complaints policies published through the real services (a few hundred
 statements each), so their rows are exactly the services' own. The bulk — staff, learners, submissions and
 their files, complaints with their stages and first update, and the invoices of every week already due — is
-written with bulk `insert()` (executemany, batched into multi-row INSERTs by SQLAlchemy), in the shape the
+written with COPY on PostgreSQL (bulk `insert()` elsewhere, batched by SQLAlchemy), in the shape the
 services give those rows: the same columns set, the same clocks (`portal.workdays.deadline` per nation), the
 same references and counters. Ids are assigned here so the rows can name one another without reading them back;
 PostgreSQL's sequences are moved past them at the end, so the services carry on from there.
@@ -86,9 +86,36 @@ class Seeded:
 
 
 def bulk(model, rows: list[dict]) -> None:
-    """Insert `rows` in batches (one multi-row INSERT per batch: SQLAlchemy's insertmanyvalues)."""
+    """Insert `rows`: COPY on PostgreSQL, batches of multi-row INSERTs elsewhere (SQLAlchemy's insertmanyvalues).
+
+    COPY gets each value through the column type's own bind processing (enums stored by value, UTC times,
+    JSON), so the rows are what an INSERT would have written; columns a row leaves out take their defaults."""
+    if not rows:
+        return
+    if db.engine.dialect.name == "postgresql":
+        _copy(model.__table__, rows)
+        return
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(model), rows[start:start + BATCH])
+
+
+def _copy(table, rows: list[dict]) -> None:
+    dialect = db.engine.dialect
+    names = list(rows[0])
+    defaults = {}  # Python-side defaults the ORM would have applied to the columns a row leaves out, per row
+    for column in table.columns:
+        if column.name not in names and column.default is not None and not column.primary_key:
+            defaults[column.name] = column.default
+    columns = names + list(defaults)
+    processors = [table.columns[name].type._cached_bind_processor(dialect) for name in columns]
+    raw = db.session.connection().connection.driver_connection
+    quoted = ", ".join(f'"{name}"' for name in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+        for row in rows:
+            values = [row[name] for name in names] + [
+                default.arg(None) if default.is_callable else default.arg for default in defaults.values()]
+            copy.write_row([value if process is None or value is None else process(value)
+                            for value, process in zip(values, processors, strict=True)])
 
 
 def next_id(model) -> int:
@@ -250,8 +277,8 @@ def _submission(ident, centre, learner, unit_id, number, moment, now, referred, 
     entered = moment + timedelta(hours=rng.uniform(1, 48)) if over else moment
     row = dict(id=ident, centre_id=centre.id, learner_id=learner, unit_id=unit_id, number=number, is_current=True,
                replaces_id=None, uploaded_at=moment, uploaded_by_id=None,
-               authenticity=(Authenticity.NOT_NEEDED if number > 1 else
-                             rng.choice((Authenticity.SEPARATE_SHEET, Authenticity.COVER_PAGE))),
+               authenticity=(Authenticity.NOT_NEEDED if number > 1 else Authenticity.SEPARATE_SHEET
+                             if rng.random() < 0.1 else Authenticity.COVER_PAGE),
                word_count=rng.randrange(2_500, 8_000), word_count_detail={}, word_count_approximate=False,
                word_limit=8_000 if over else 5_000, excess_fees=1 if over else 0,
                excess_fee_accepted_at=entered if over else None, excess_fee_accepted_by_id=None, colour_warning="",
