@@ -57,9 +57,11 @@ test-postgres: install
 		echo "PostgreSQL is required (REQUIRE_SERVICES=1) but not reachable at $(POSTGRES_ADMIN_URL)"; exit 1; \
 	else echo "PostgreSQL not reachable: skipping the PostgreSQL pass"; fi
 
-## make bench: speed and memory of the hot paths (word counting, working days), printed, never asserted.
+## make bench: issue 11's figures side by side in one run (throwaway PostgreSQL databases seeded by
+## `flask seed-scale`, pages, gunicorn, invoicing, and scripts/bench.py's word counting), written to
+## docs/benchmarks.md; printed, never asserted. BENCH_ARGS scales it down, e.g. BENCH_ARGS="--submissions 20000".
 bench: install
-	$(BIN)/python scripts/bench.py
+	POSTGRES_ADMIN_URL=$(POSTGRES_ADMIN_URL) $(BIN)/python scripts/bench_scale.py $(BENCH_ARGS)
 
 clean:
 	rm -rf instance .pytest_cache

@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(invoices_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(uploads_cli)
+    app.cli.add_command(seed_scale)
 
 
 @click.command("demo")
@@ -41,6 +42,31 @@ def demo() -> None:
             where = "awarding body: " + ", ".join(sorted(role.label.lower() for role in user.roles))
         role = " — Quality contact" if user.is_quality_contact else ""
         click.echo(f"  {user.email:<34} {where}{role}")
+
+
+@click.command("seed-scale")
+@click.option("--centres", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--submissions", type=click.IntRange(min=0), default=100_000, show_default=True)
+@click.option("--complaints", type=click.IntRange(min=0), default=20_000, show_default=True)
+@click.option("--staff", type=click.IntRange(min=1), default=2_000, show_default=True,
+              help="Centre staff accounts, the centres' Quality contacts included.")
+@click.option("--seed", type=int, default=11, show_default=True, help="The random seed (same seed, same data).")
+def seed_scale(centres: int, submissions: int, complaints: int, staff: int, seed: int) -> None:
+    """Seed an EMPTY database at benchmark scale (issue 11): bulk inserts shaped like the services' rows."""
+    import time
+
+    from portal.auth.models import User
+    from portal.scale import ADMIN_EMAIL, SCALE_PASSWORD, Sizes
+    from portal.scale import seed_scale as seed_it
+
+    if db.session.execute(select(User.id).limit(1)).first() is not None:
+        raise click.ClickException("the database is not empty: seed-scale seeds a fresh database only")
+    started = time.perf_counter()
+    seeded = seed_it(Sizes(centres=centres, submissions=submissions, complaints=complaints, staff=staff), seed=seed)
+    click.echo(f"Seeded the scale database in {time.perf_counter() - started:.1f} s:")
+    for line in seeded.lines():
+        click.echo(line)
+    click.echo(f"Sign in as {ADMIN_EMAIL} (every awarding-body role), password {SCALE_PASSWORD}")
 
 
 @click.group("complaints")

@@ -5,6 +5,8 @@ weekly invoices price their lines, from the same schedule. Money is integer penc
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, select
@@ -43,6 +45,37 @@ def fee_schedule_on(day: date) -> FeeSchedule:
     if schedule is None:
         raise NoFeeSchedule(f"no fee schedule in force on {day.isoformat()}")
     return schedule
+
+
+@dataclass(frozen=True)
+class Fees:
+    """The figures of one fee schedule, as plain values (they outlive the transaction that read them)."""
+
+    effective_from: date
+    resubmission_fee_pence: int
+    vat_rate_bp: int
+
+
+class FeeBook:
+    """Every fee schedule, read in one statement: a run that prices many lines looks each day up in memory."""
+
+    def __init__(self, schedules: list[Fees]) -> None:
+        self._schedules = sorted(schedules, key=lambda schedule: schedule.effective_from)
+        self._starts = [schedule.effective_from for schedule in self._schedules]
+
+    def on(self, day: date) -> Fees:
+        """The fees in force on `day` (as `fee_schedule_on`, without a statement)."""
+        at = bisect_right(self._starts, day)
+        if at == 0:
+            raise NoFeeSchedule(f"no fee schedule in force on {day.isoformat()}")
+        return self._schedules[at - 1]
+
+
+def fee_book() -> FeeBook:
+    """Every schedule, for pricing many days at once."""
+    rows = db.session.execute(select(FeeSchedule.effective_from, FeeSchedule.resubmission_fee_pence,
+                                     FeeSchedule.vat_rate_bp))
+    return FeeBook([Fees(*row) for row in rows])
 
 
 def fee_schedules() -> list[FeeSchedule]:

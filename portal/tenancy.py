@@ -25,6 +25,7 @@ from typing import Protocol, TypeVar
 from flask import abort, g, has_app_context
 from sqlalchemy import ForeignKey, event, inspect, or_, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql.elements import BindParameter
 
 from portal.extensions import db
 
@@ -76,14 +77,16 @@ def scoped_select(model: type[T]):
     return for_centre(model, centre_id)
 
 
-def _centre_id(centre: Tenant | int) -> int:
+def _centre_id(centre: Tenant | int | BindParameter) -> int | BindParameter:
+    if isinstance(centre, BindParameter):  # a statement built once and run for many centres, each named at execute
+        return centre
     centre_id = centre if isinstance(centre, int) else centre.id
     if centre_id is None:
         raise ValueError("a centre without an id scopes nothing")
     return centre_id
 
 
-def in_centre(model, centre: Tenant | int):
+def in_centre(model, centre: Tenant | int | BindParameter):
     """The condition "this row of `model` (a class or an alias) belongs to `centre`", for filters and aggregates;
     with the `Centre` entity (or an alias of it) as `centre`, the condition that joins a row to its centre."""
     return model.centre_id == _centre_id(centre)

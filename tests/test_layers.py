@@ -21,7 +21,7 @@ SOURCES = ("portal", "tenants", "jobs")
 
 PLATFORM, CENTRES, AWARDING, JOBS, COMPOSITION = "platform", "centres", "awarding body", "jobs", "create_app"
 AWARDING_PACKAGES = ("portal.admin", "portal.public", "portal.complaints", "portal.invoicing", "portal.demo",
-                     "portal.cli")
+                     "portal.cli", "portal.scale")
 # Which layers each layer may import. The composition root and the jobs may import everything; a worker
 # process builds its app with create_app, so jobs may import the root too.
 ALLOWED = {

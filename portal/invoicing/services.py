@@ -36,21 +36,24 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, union_all
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
 from portal.auth.models import AccountStatus, Role, RoleGrant, User
+from portal.catalogue.models import Unit
 from portal.counters import next_number
 from portal.db import commit, utcnow
 from portal.extensions import db
-from portal.fees import fee_schedule_on, vat_on
+from portal.fees import FeeBook, fee_book, vat_on
 from portal.invoicing.models import Invoice, InvoiceLine, LineKind
 from portal.invoicing.weeks import invoice_date, last_due_week, week_bounds, week_of
 from portal.rules import Refused
 from portal.tenancy import ALL_CENTRES, for_centre, in_centre, of_awarding_body
 from portal.workdays import london_date
+from tenants.learners.models import Learner
 from tenants.submissions.models import Submission
 
 log = logging.getLogger(__name__)
@@ -64,14 +67,17 @@ PAYMENT_TERMS_DAYS = 30
 
 @dataclass(frozen=True)
 class BillableItem:
+    """One item to bill, with what its line shows (read in the same statement as the item)."""
+
     kind: LineKind
-    submission: Submission
+    submission_id: int
+    centre_id: int
     occurred_at: datetime
     quantity: int
-
-    @property
-    def centre_id(self) -> int:
-        return self.submission.centre_id
+    number: int = 0
+    learner_name: str = ""
+    enrolment_number: str = ""
+    unit_code: str = ""
 
     @property
     def week_start(self) -> date:
@@ -100,58 +106,105 @@ def _first_to_enter_the_queue():
             and_(earlier.clock_started_at == Submission.clock_started_at, earlier.id < Submission.id)))
 
 
-def billable_items(before: datetime, *, since: datetime | None = None,
-                   centre_id: int | None = None) -> list[BillableItem]:
-    """Items not yet on any invoice that happened before `before` (and at or after `since`)."""
-    entered = Submission.clock_started_at  # when it entered the quality-check queue; NULL while held or withdrawn
-    resubmissions = select(Submission).where(
-        Submission.number > 1, entered.is_not(None), _first_to_enter_the_queue(), _number_not_billed(),
-        entered < before)
-    excess = select(Submission).where(
-        Submission.excess_fees > 0, Submission.excess_fee_accepted_at.is_not(None),
-        _not_billed(LineKind.EXCESS_LENGTH), Submission.excess_fee_accepted_at < before)
+def _billable(columns: list, before: datetime, since: datetime | None, centre_id: int | None, *,
+              with_names: bool = False):
+    """Both kinds of unbilled item as ONE statement (a UNION ALL), each branch a range on its billing date.
+
+    The billing date (`clock_started_at`, `excess_fee_accepted_at`) is indexed with the centre, so a centre-week
+    reads only that centre's items of the week."""
+    entered, accepted = Submission.clock_started_at, Submission.excess_fee_accepted_at
+    resubmissions = select(literal(LineKind.RESUBMISSION.value).label("kind"), entered.label("occurred_at"),
+                           literal(1).label("quantity"), *columns).where(
+        Submission.number > 1, entered.is_not(None), entered < before, _first_to_enter_the_queue(),
+        _number_not_billed())
+    excess = select(literal(LineKind.EXCESS_LENGTH.value).label("kind"), accepted.label("occurred_at"),
+                    Submission.excess_fees.label("quantity"), *columns).where(
+        Submission.excess_fees > 0, accepted.is_not(None), accepted < before, _not_billed(LineKind.EXCESS_LENGTH))
     if since is not None:
         resubmissions = resubmissions.where(entered >= since)
-        excess = excess.where(Submission.excess_fee_accepted_at >= since)
+        excess = excess.where(accepted >= since)
     if centre_id is not None:
         resubmissions = resubmissions.where(in_centre(Submission, centre_id))
         excess = excess.where(in_centre(Submission, centre_id))
-    options = {ALL_CENTRES: True}  # invoicing is the awarding body's, across centres (or one, scoped above)
-    items = [BillableItem(LineKind.RESUBMISSION, s, s.clock_started_at, 1)
-             for s in db.session.execute(resubmissions.execution_options(**options)).unique().scalars()]
-    items += [BillableItem(LineKind.EXCESS_LENGTH, s, s.excess_fee_accepted_at, s.excess_fees)
-              for s in db.session.execute(excess.execution_options(**options)).unique().scalars()]
-    return sorted(items, key=lambda item: (item.occurred_at, item.submission.id, item.kind.value))
+    if with_names:  # the learner and unit each line shows
+        resubmissions = resubmissions.join_from(Submission, Learner).join_from(Submission, Unit)
+        excess = excess.join_from(Submission, Learner).join_from(Submission, Unit)
+    # Invoicing is the awarding body's, across centres (or one, scoped above).
+    return union_all(resubmissions, excess).execution_options(**{ALL_CENTRES: True})
+
+
+def _line_columns() -> list:
+    return [Submission.id.label("submission_id"), Submission.centre_id, Submission.number,
+            Learner.first_name, Learner.last_name, Learner.enrolment_number, Unit.code.label("unit_code")]
+
+
+@cache
+def _centre_week_statement():
+    """One centre's items of one week, built once per process (its construction costs more Python than the
+    statement costs the database): the centre and the bounds are parameters given at each execution."""
+    return _billable(_line_columns(), bindparam("before"), bindparam("since"), bindparam("centre_id"),
+                     with_names=True)
+
+
+def billable_items(before: datetime, *, since: datetime | None = None,
+                   centre_id: int | None = None) -> list[BillableItem]:
+    """Items not yet on any invoice that happened before `before` (and at or after `since`): one statement,
+    with the learner and unit each line shows, and nothing else (no files, no ORM objects)."""
+    if since is not None and centre_id is not None:
+        rows = db.session.execute(_centre_week_statement(), {"before": before, "since": since, "centre_id": centre_id})
+    else:
+        rows = db.session.execute(_billable(_line_columns(), before, since, centre_id, with_names=True))
+    items = [BillableItem(LineKind(row.kind), row.submission_id, row.centre_id, row.occurred_at,
+                          row.quantity, row.number, f"{row.first_name} {row.last_name}", row.enrolment_number,
+                          row.unit_code)
+             for row in rows]
+    return sorted(items, key=lambda item: (item.occurred_at, item.submission_id, item.kind.value))
 
 
 # --- money -----------------------------------------------------------------------------------------------
 
-def make_lines(centre_id: int, items: Iterable[BillableItem]) -> list[InvoiceLine]:
-    """Priced invoice lines for `items` (each at the fee in force on its London date)."""
+def make_lines(centre_id: int, items: Iterable[BillableItem], fees: FeeBook | None = None) -> list[dict]:
+    """Priced invoice line rows for `items` (each at the fee in force on its London date), ready for one bulk
+    insert. `fees`: the run's fee book (read once per run); without one it is read here."""
+    fees = fees if fees is not None else fee_book()
     lines = []
     for item in items:
-        submission = item.submission
-        price = fee_schedule_on(london_date(item.occurred_at)).resubmission_fee_pence
-        learner = submission.learner
-        lines.append(InvoiceLine(
-            centre_id=centre_id, kind=item.kind, submission_id=submission.id,
-            learner_name=f"{learner.first_name} {learner.last_name}", enrolment_number=learner.enrolment_number,
-            unit_code=submission.unit.code, number=submission.number, occurred_at=item.occurred_at,
-            quantity=item.quantity, unit_price_pence=price, amount_pence=price * item.quantity))
+        price = fees.on(london_date(item.occurred_at)).resubmission_fee_pence
+        lines.append(dict(
+            centre_id=centre_id, kind=item.kind, submission_id=item.submission_id, learner_name=item.learner_name,
+            enrolment_number=item.enrolment_number, unit_code=item.unit_code, number=item.number,
+            occurred_at=item.occurred_at, quantity=item.quantity, unit_price_pence=price,
+            amount_pence=price * item.quantity))
     return lines
 
 
 # --- one centre, one week --------------------------------------------------------------------------------
 
+@dataclass
+class RunContext:
+    """What a run reads once rather than once per invoice: the fee book and awarding-body finance's emails."""
+
+    fees: FeeBook
+    finance: list[str]
+
+    @classmethod
+    def load(cls) -> RunContext:
+        return cls(fees=fee_book(), finance=finance_recipients())
+
+
 def invoice_centre_week(centre_id: int, week_start: date, *, issue_date: date | None = None,
-                        job_run_id: int | None = None) -> Invoice | None:
+                        job_run_id: int | None = None, context: RunContext | None = None,
+                        made: list | None = None) -> Invoice | None:
     """Invoice one centre for one week in one transaction, committed here; None if already done or nothing due.
 
-    `issue_date`: the invoice's date, its tax point (default: the week's scheduled invoice day)."""
+    `issue_date`: the invoice's date, its tax point (default: the week's scheduled invoice day). `context`: the
+    run's fee book and finance recipients (read here when not given). A fixed number of statements, whatever
+    the number of lines. `made`: a list the new invoice's (reference, centre, week, total) is appended to once
+    committed (read before the commit, so the report costs no statement)."""
     issue_date = issue_date or invoice_date(week_start)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return _invoice_centre_week(centre_id, week_start, issue_date, job_run_id)
+            return _invoice_centre_week(centre_id, week_start, issue_date, job_run_id, context, made)
         except (IntegrityError, OperationalError) as error:  # a concurrent run got there first, or held the lock
             db.session.rollback()
             if attempt == ATTEMPTS:
@@ -160,7 +213,8 @@ def invoice_centre_week(centre_id: int, week_start: date, *, issue_date: date | 
     return None  # pragma: no cover
 
 
-def _invoice_centre_week(centre_id: int, week_start: date, issue_date: date, job_run_id: int | None) -> Invoice | None:
+def _invoice_centre_week(centre_id: int, week_start: date, issue_date: date, job_run_id: int | None,
+                         context: RunContext | None, made: list | None) -> Invoice | None:
     if issue_date < invoice_date(week_start):
         raise ValueError(f"the week of {week_start} cannot be invoiced before {invoice_date(week_start)}")
     number = next_number(INVOICE_SERIES)  # first: the counter's row lock queues concurrent invoicing here
@@ -171,19 +225,24 @@ def _invoice_centre_week(centre_id: int, week_start: date, issue_date: date, job
     if not items:
         db.session.rollback()  # gives the number back
         return None
-    lines = make_lines(centre_id, items)
-    subtotal = sum(line.amount_pence for line in lines)
-    vat_rate = fee_schedule_on(issue_date).vat_rate_bp  # the rate in force at the tax point
+    context = context or RunContext.load()
+    lines = make_lines(centre_id, items, context.fees)
+    subtotal = sum(line["amount_pence"] for line in lines)
+    vat_rate = context.fees.on(issue_date).vat_rate_bp  # the rate in force at the tax point
     vat = vat_on(subtotal, vat_rate)
     invoice = Invoice(centre_id=centre_id, week_start=week_start, number=number, issued_at=utcnow(),
                       issue_date=issue_date, subtotal_pence=subtotal, vat_rate_bp=vat_rate,
-                      vat_pence=vat, total_pence=subtotal + vat, job_run_id=job_run_id, lines=lines)
+                      vat_pence=vat, total_pence=subtotal + vat, job_run_id=job_run_id)
     db.session.add(invoice)
     db.session.flush()
+    db.session.execute(insert(InvoiceLine), [{**line, "invoice_id": invoice.id} for line in lines])  # one executemany
     from portal.invoicing.notify import notify_invoice
 
-    notify_invoice(invoice)
+    notify_invoice(invoice, line_count=len(lines), finance=context.finance)
+    summary = (invoice.reference, invoice.centre.name, week_start, invoice.total_pence)
     commit()  # then the emails are dispatched, once
+    if made is not None:
+        made.append(summary)
     return invoice
 
 
@@ -230,10 +289,13 @@ def check_as_of(as_of: date, now: datetime | None = None) -> None:
 
 
 def due_work(as_of: date) -> list[tuple[date, int]]:
-    """(week, centre_id) pairs with unbilled items in weeks due by `as_of`, oldest week first."""
-    last_week = last_due_week(as_of)
-    items = billable_items(week_bounds(last_week)[1])
-    return sorted({(item.week_start, item.centre_id) for item in items})
+    """(week, centre_id) pairs with unbilled items in weeks due by `as_of`, oldest week first.
+
+    One statement that returns only the unbilled items' centre and billing moment (nothing of the billed
+    history, no rows of learners, units or files)."""
+    end = week_bounds(last_due_week(as_of))[1]
+    rows = db.session.execute(_billable([Submission.centre_id], end, None, None)).all()
+    return sorted({(week_of(row.occurred_at), row.centre_id) for row in rows})
 
 
 def run_invoicing(as_of: date, *, job_run_id: int | None = None, now: datetime | None = None) -> RunReport:
@@ -242,6 +304,7 @@ def run_invoicing(as_of: date, *, job_run_id: int | None = None, now: datetime |
     check_as_of(as_of, now)
     report = RunReport(as_of=as_of, last_week=last_due_week(as_of))
     work = due_work(as_of)
+    context = RunContext.load() if work else None  # once per run, not per invoice
     db.session.rollback()  # end the read; each centre-week has its own transaction
     failed_centres: set[int] = set()
     for week_start, centre_id in work:
@@ -249,7 +312,8 @@ def run_invoicing(as_of: date, *, job_run_id: int | None = None, now: datetime |
             report.failures.append((centre_id, week_start, "not attempted: an earlier week of this centre failed"))
             continue
         try:
-            invoice = invoice_centre_week(centre_id, week_start, issue_date=as_of, job_run_id=job_run_id)
+            invoice = invoice_centre_week(centre_id, week_start, issue_date=as_of, job_run_id=job_run_id,
+                                          context=context, made=report.created)
         except Exception as error:  # noqa: BLE001 - one centre's failure must not stop the others
             db.session.rollback()
             log.exception("invoicing centre %s week %s failed", centre_id, week_start)
@@ -258,8 +322,6 @@ def run_invoicing(as_of: date, *, job_run_id: int | None = None, now: datetime |
             continue
         if invoice is None:
             report.skipped.append((centre_id, week_start))
-        else:
-            report.created.append((invoice.reference, invoice.centre.name, week_start, invoice.total_pence))
     return report
 
 

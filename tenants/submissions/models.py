@@ -112,6 +112,9 @@ class Submission(CentreOwned, db.Model):
         # ... and the awarding body's assessment queues (one status, most urgent clock first).
         Index("ix_submission_queue_qc_due", "status", "is_current", "qc_due", "uploaded_at", "id"),
         Index("ix_submission_queue_sla_due", "status", "is_current", "sla_due", "uploaded_at", "id"),
+        # Weekly invoicing reads one centre's items of one week by their billing dates (issue 11 §2).
+        Index("ix_submission_centre_clock_started", "centre_id", "clock_started_at"),
+        Index("ix_submission_centre_excess_accepted", "centre_id", "excess_fee_accepted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -123,10 +123,10 @@ def test_a_failure_half_way_then_a_rerun_leaves_the_books_right(app, fees, make_
     broken = centres[1].id
     real = services.make_lines
 
-    def failing(centre_id, items):
+    def failing(centre_id, items, *rest):
         if centre_id == broken:
             raise RuntimeError("disk full")
-        return real(centre_id, items)
+        return real(centre_id, items, *rest)
 
     monkeypatch.setattr(services, "make_lines", failing)
     run, _ = run_invoicing_recorded(date(2026, 7, 15))

@@ -46,10 +46,10 @@ def failed_run(app, fees, make_centre, make_learner, submit, monkeypatch):
         submit(make_learner(centre), 2, london(2026, 7, 7, 9))
     real = services.make_lines
 
-    def failing(centre_id, items):
+    def failing(centre_id, items, *rest):
         if centre_id == centres[0].id:
             raise RuntimeError("disk full on the invoice volume")
-        return real(centre_id, items)
+        return real(centre_id, items, *rest)
 
     with monkeypatch.context() as patch:
         patch.setattr(services, "make_lines", failing)

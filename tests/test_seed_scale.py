@@ -1,0 +1,47 @@
+"""`flask seed-scale` (issue 11 §4): a tiny run seeds rows the pages open, in the counts asked for."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.auth.models import User
+from portal.extensions import db
+from portal.invoicing.models import Invoice, InvoiceLine
+from portal.scale import ADMIN_EMAIL, SCALE_PASSWORD
+from tenants.complaints.models import Complaint, ComplaintStage
+from tenants.models import Centre
+from tenants.submissions.models import Submission, SubmissionFile
+from tests.conftest import Auth
+
+
+def count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_seed_scale_seeds_the_counts_asked_and_the_pages_open(app):
+    result = app.test_cli_runner().invoke(args=["seed-scale", "--centres", "3", "--submissions", "120",
+                                                "--complaints", "30", "--staff", "9"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "Seeded the scale database in" in result.output
+    db.session.remove()
+    assert count(Centre) == 3 and count(Submission) == 120 and count(Complaint) == 30
+    assert db.session.execute(select(func.count()).select_from(User).where(User.centre_id.is_not(None))).scalar() == 9
+    assert 2 * 120 <= count(SubmissionFile) <= 4 * 120
+    assert count(ComplaintStage) >= 30
+    # Every billable resubmission of a week already due is on exactly one invoice, as the weekly runs leave it.
+    lines = db.session.execute(select(func.count()).select_from(InvoiceLine)).scalar_one()
+    assert count(Invoice) > 0 and lines >= count(Invoice)
+
+    admin = app.test_client()
+    assert Auth(admin).sign_in(ADMIN_EMAIL, SCALE_PASSWORD).status_code == 303
+    for url in ("/admin/", "/admin/invoices", "/admin/complaints/", "/admin/assessment/release", "/admin/reports"):
+        assert admin.get(url).status_code == 200, url
+    largest = db.session.execute(select(Centre).order_by(Centre.id)).scalars().first()
+    case = db.session.execute(select(Complaint.id).where(Complaint.centre_id == largest.id)).scalars().first()
+    quality = app.test_client()
+    assert Auth(quality).sign_in("qc1@scale.example", SCALE_PASSWORD).status_code == 303
+    for url in (f"/c/{largest.slug}/submissions/", f"/c/{largest.slug}/cases/{case}", f"/c/{largest.slug}/cases/",
+                f"/c/{largest.slug}/invoices/"):
+        assert quality.get(url).status_code == 200, url
+
+    again = app.test_cli_runner().invoke(args=["seed-scale", "--centres", "1"])
+    assert again.exit_code != 0 and "not empty" in again.output
