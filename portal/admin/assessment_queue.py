@@ -67,8 +67,9 @@ def _by_nation(now: datetime, condition):
     return or_(*(and_(Centre.nation == nation, condition(due_soon_limit(now, nation))) for nation in Nation))
 
 
-def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
-    """([(submission, centre, assessor or None)], total) for one queue page: two statements whatever its size."""
+def queue_statement(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
+    """The SELECT of one queue's (submission, centre, assessor) rows for `filters`, unordered: the queue pages
+    through it, the awarding body's overview counts it — one meaning of "due soon" and "overdue"."""
     assessor = aliased(User)
     clock = getattr(Submission, queue.clock)
     statement = (select(Submission, Centre, assessor)
@@ -91,6 +92,13 @@ def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: 
         statement = statement.where(sampling.waiting_for_mitigation())
     elif filters.sampling == "releasable":
         statement = statement.where(sampling.releasable())
+    return statement
+
+
+def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
+    """([(submission, centre, assessor or None)], total) for one queue page: two statements whatever its size."""
+    statement = queue_statement(queue, filters, user_id=user_id, now=now)
+    clock = getattr(Submission, queue.clock)
     total = db.session.execute(statement.with_only_columns(func.count(Submission.id)).order_by(None)).scalar_one()
     page = max(filters.page, 1)
     statement = (statement.options(lazyload(Submission.files))

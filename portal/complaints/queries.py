@@ -58,14 +58,7 @@ def awarding_body_queue(filters: QueueFilters, *, user_id: int, now: datetime):
 
     Three statements whatever the number of cases: the count, the page and the stages' assignees.
     """
-    stage = aliased(ComplaintStage)
-    latest = (select(func.max(ComplaintStage.position)).where(ComplaintStage.complaint_id == Complaint.id)
-              .correlate(Complaint).scalar_subquery())
-    statement = (select(Complaint, stage)
-                 .join(stage, and_(stage.complaint_id == Complaint.id, stage.position == latest))
-                 .outerjoin(Centre, in_centre(Complaint, Centre))
-                 .where(at_awarding_body()))
-    statement = _filtered(statement, stage, filters, user_id=user_id, now=now)
+    statement, stage = queue_statement(filters, user_id=user_id, now=now)
     total = db.session.execute(statement.with_only_columns(func.count(Complaint.id)).order_by(None)).scalar_one()
     due = func.coalesce(stage.extended_due, stage.respond_due)
     page = max(filters.page, 1)
@@ -74,6 +67,19 @@ def awarding_body_queue(filters: QueueFilters, *, user_id: int, now: datetime):
                  .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
     rows = [(complaint, current) for complaint, current in db.session.execute(statement).all()]
     return rows, total
+
+
+def queue_statement(filters: QueueFilters, *, user_id: int, now: datetime):
+    """(the SELECT of the queue's (case, current stage) rows for `filters`, unordered; the stage's alias): the queue
+    pages through it, the awarding body's overview counts it — one meaning of "due soon" and "overdue"."""
+    stage = aliased(ComplaintStage)
+    latest = (select(func.max(ComplaintStage.position)).where(ComplaintStage.complaint_id == Complaint.id)
+              .correlate(Complaint).scalar_subquery())
+    statement = (select(Complaint, stage)
+                 .join(stage, and_(stage.complaint_id == Complaint.id, stage.position == latest))
+                 .outerjoin(Centre, in_centre(Complaint, Centre))
+                 .where(at_awarding_body()))
+    return _filtered(statement, stage, filters, user_id=user_id, now=now), stage
 
 
 def _filtered(statement, stage, filters: QueueFilters, *, user_id: int, now: datetime):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Blueprint, abort, flash, make_response, render_template
+from flask import Blueprint, abort, flash, make_response, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -15,13 +15,15 @@ from portal.background import after_commit
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.fees import FeeSchedule, fee_schedules
+from portal.invoicing import payments
 from portal.invoicing.documents import invoice_docx, invoice_filename
-from portal.invoicing.forms import FeeScheduleForm, RerunForm
+from portal.invoicing.forms import FeeScheduleForm, PaymentForm, RerunForm
 from portal.invoicing.models import Invoice, JobRun
 from portal.invoicing.runs import INVOICING, abandon_stale_runs, recent_runs
 from portal.invoicing.services import pounds
 from portal.tenancy import get_or_404, scoped_select
-from portal.web import form_page, requires_role, see_other
+from portal.web import act_on, form_page, requires_role, see_other
+from portal.workdays import london_date
 from tenants.context import require_member, require_quality_contact
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -48,9 +50,27 @@ def _docx_response(invoice: Invoice):
 @admin_bp.get("/invoices")
 @requires_role(Role.FINANCE, Role.PLATFORM_ADMIN)
 def invoices():
+    return _invoices_page()
+
+
+def _invoices_page(payment_form=None):
     rows = db.session.execute(select(Invoice).order_by(Invoice.week_start.desc(), Invoice.number.desc())
                               .limit(500)).unique().scalars().all()
-    return render_template("invoicing/admin_invoices.html", invoices=rows)
+    return render_template("invoicing/admin_invoices.html", invoices=rows, today=london_date(utcnow()),
+                           payment_form=payment_form or PaymentForm())
+
+
+@admin_bp.post("/invoices/<int:invoice_id>/paid")
+@requires_role(Role.FINANCE)
+def record_paid(invoice_id: int):
+    """Finance records that an invoice was paid (today, or the date given)."""
+    invoice = db.session.get(Invoice, invoice_id) or abort(404)
+    form = PaymentForm()
+    return act_on(form, lambda f: payments.record_payment(invoice, f.paid_on.data, by=current_user,
+                                                          today=london_date(utcnow())),
+                  done=f"Recorded the payment of {invoice.reference}.",
+                  back=lambda: see_other("admin_invoicing.invoices"),
+                  page=lambda f: (_invoices_page(payment_form=f), 422))
 
 
 @admin_bp.get("/invoices/<int:invoice_id>.docx")
@@ -114,8 +134,13 @@ def rerun(run_id: int):
 
 @centre_bp.get("/")
 def index():
-    rows = db.session.execute(scoped_select(Invoice).order_by(Invoice.week_start.desc())).unique().scalars().all()
-    return render_template("invoicing/centre_invoices.html", invoices=rows)
+    status = request.args.get("status", "")
+    if status not in ("", *payments.FILTERS):
+        abort(404)
+    statement = payments.payment_filter(scoped_select(Invoice), status, london_date(utcnow()))
+    rows = db.session.execute(statement.order_by(Invoice.week_start.desc())).unique().scalars().all()
+    return render_template("invoicing/centre_invoices.html", invoices=rows, status=status,
+                           today=london_date(utcnow()))
 
 
 @centre_bp.get("/<int:invoice_id>.docx", endpoint="download")
