@@ -61,7 +61,7 @@ def _invoices_page(payment_form=None):
 
 
 @admin_bp.post("/invoices/<int:invoice_id>/paid")
-@requires_role(Role.FINANCE)
+@requires_role(Role.FINANCE, Role.PLATFORM_ADMIN)
 def record_paid(invoice_id: int):
     """Finance records that an invoice was paid (today, or the date given)."""
     invoice = db.session.get(Invoice, invoice_id) or abort(404)
