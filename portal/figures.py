@@ -30,6 +30,17 @@ class Figure:
         return self.state if self.count else ""
 
 
+@dataclass(frozen=True)
+class FigureTable:
+    """Figures by two dimensions (a complaint stage by its clock state): one row of figures per `rows` label,
+    one figure per column."""
+
+    caption: str
+    row_header: str
+    columns: list[str]
+    rows: list[tuple[str, list[Figure]]]
+
+
 def count_of(statement: Select, column) -> Select:
     """The number of rows `statement` would list (`column`: the listed row's id, which keeps its table in FROM)."""
     return statement.with_only_columns(func.count(column)).order_by(None).limit(None).offset(None)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from portal.auth.models import AccountStatus, User
 from portal.db import commit, utcnow
-from portal.figures import Figure, count_of, first_of, read_at_once
+from portal.figures import Figure, FigureTable, count_of, first_of, read_at_once
 from portal.tenancy import in_centre
 from portal.visits import since_last_visit
 from portal.workdays import to_london
@@ -47,6 +47,7 @@ class Section:
     figures: list[Figure]
     note: str = ""  # a sentence under the title (what the figures count)
     link: tuple[str, str] | None = None  # (text, url) of the section's own page
+    table: FigureTable | None = None  # figures by two dimensions, after `figures`
 
 
 SectionSource = Callable[[Centre, User, datetime], list[Section]]
@@ -131,12 +132,15 @@ def centre_overview(centre: Centre, user: User, now: datetime, since: datetime |
                       _queue_url(complaints["unacknowledged"])),
                Figure("Acknowledgement overdue", values["acknowledge_overdue"],
                       _queue_url(complaints["acknowledge_overdue"]), state="overdue")]
-    for number, name in enumerate(stage_names, start=1):
-        figures += [Figure(f"{name}: response due within 1 working day", values[f"stage{number}_soon"],
+    rows = [(name, [Figure(f"{name}: response due within 1 working day", values[f"stage{number}_soon"],
                            _queue_url(complaints[f"stage{number}_soon"]), state="due-soon"),
                     Figure(f"{name}: response overdue", values[f"stage{number}_overdue"],
-                           _queue_url(complaints[f"stage{number}_overdue"]), state="overdue")]
-    sections = [Section("Complaints", figures, link=("All open complaints", url_for("centre.cases.queue")))]
+                           _queue_url(complaints[f"stage{number}_overdue"]), state="overdue")])
+            for number, name in enumerate(stage_names, start=1)]
+    table = FigureTable("Open complaints by stage and the state of the response deadline", "Stage",
+                        ["Response due within 1 working day", "Response overdue"], rows) if rows else None
+    sections = [Section("Complaints", figures, link=("All open complaints", url_for("centre.cases.queue")),
+                        table=table)]
 
     s = submission_filters
     sections.append(Section("Submissions", [

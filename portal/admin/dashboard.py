@@ -19,7 +19,7 @@ from portal.admin.assessment_queue import queue_statement as assessment_statemen
 from portal.auth.models import Role, User
 from portal.complaints.queries import QueueFilters as ComplaintFilters
 from portal.complaints.queries import queue_statement as complaint_statement
-from portal.figures import Figure, count_of, read_at_once
+from portal.figures import Figure, FigureTable, count_of, read_at_once
 from tenants.complaints import report_routes, reports
 from tenants.complaints.models import Complaint
 from tenants.complaints.report_period import Month, Period
@@ -109,9 +109,13 @@ def awarding_body_overview(user: User, now: datetime) -> AwardingBodyOverview:
                 f"{by_status.get(CentreStatus.SUSPENDED, 0)} suspended.",
             link=("All centres", url_for("admin.centre_list"))))
     if complaints:
-        sections.append(Section("Escalated and direct complaints", [
-            Figure(label, values[key], url_for("admin_complaints.queue", **_query(filters)), state=state)
-            for key, label, filters, state in complaints], link=("All complaints", url_for("admin_complaints.queue"))))
+        cells = [Figure(label, values[key], url_for("admin_complaints.queue", **_query(filters)), state=state)
+                 for key, label, filters, state in complaints]
+        rows = [(cells[i].label.rpartition(": ")[0], cells[i:i + 3]) for i in range(0, len(cells), 3)]
+        sections.append(Section("Escalated and direct complaints", [], table=FigureTable(
+            "Open complaints at the awarding body by stage and clock state", "Stage",
+            ["Open", "Due within 1 working day", "Overdue"], rows),
+            link=("All complaints", url_for("admin_complaints.queue"))))
     if assessment:
         sections.append(Section("Assessment", [
             Figure(label, values[key], url_for("admin_assessment.queue", queue_name=name, **_query(filters)),

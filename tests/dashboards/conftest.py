@@ -22,7 +22,7 @@ from tests.complaints.conftest import publish
 _serial = count(1)
 DAY = timedelta(days=1)
 FIGURE = re.compile(r'<a href="(?P<url>[^"]+)"><span class="figure-count">(?P<count>\d+)</span>\s*'
-                    r'<span class="figure-label">(?P<label>[^<]+)</span>')
+                    r'<span class="figure-label[^"]*">(?P<label>[^<]+)</span>')
 
 
 @dataclass(frozen=True)
