@@ -102,7 +102,8 @@ def centre_overview(centre: Centre, user: User, now: datetime, since: datetime |
     (`portal.visits.since_last_visit`), None on a first visit."""
     version = current_version(centre)
     stage_names = _stage_names(version)
-    since_at = since or now - FIRST_VISIT_LOOKBACK
+    # Whole seconds: the figure's link carries the moment, and the list must count from the very same one.
+    since_at = (since or now - FIRST_VISIT_LOOKBACK).replace(microsecond=0)
 
     complaint_filters = [("unacknowledged", QueueFilters(due="unacknowledged")),
                          ("acknowledge_overdue", QueueFilters(due="acknowledge_overdue"))]
@@ -122,39 +123,12 @@ def centre_overview(centre: Centre, user: User, now: datetime, since: datetime |
     statements["qc_next"] = first_of(tracker_statement(submission_filters["qc"]), Submission.qc_due)
     statements["result_next"] = first_of(tracker_statement(submission_filters["result"]), Submission.sla_due)
     if user.is_quality_contact:
-        statements["staff_pending"] = select(User.id).where(in_centre(User, centre),
-                                                            User.status == AccountStatus.PENDING)
-        statements["staff_pending"] = count_of(statements["staff_pending"], User.id)
+        pending = select(User.id).where(in_centre(User, centre), User.status == AccountStatus.PENDING)
+        statements["staff_pending"] = count_of(pending, User.id)
     values = read_at_once(**statements)
 
-    complaints = dict(complaint_filters)
-    figures = [Figure("Waiting for acknowledgement", values["unacknowledged"],
-                      _queue_url(complaints["unacknowledged"])),
-               Figure("Acknowledgement overdue", values["acknowledge_overdue"],
-                      _queue_url(complaints["acknowledge_overdue"]), state="overdue")]
-    rows = [(name, [Figure(f"{name}: response due within 1 working day", values[f"stage{number}_soon"],
-                           _queue_url(complaints[f"stage{number}_soon"]), state="due-soon"),
-                    Figure(f"{name}: response overdue", values[f"stage{number}_overdue"],
-                           _queue_url(complaints[f"stage{number}_overdue"]), state="overdue")])
-            for number, name in enumerate(stage_names, start=1)]
-    table = FigureTable("Open complaints by stage and the state of the response deadline", "Stage",
-                        ["Response due within 1 working day", "Response overdue"], rows) if rows else None
-    sections = [Section("Complaints", figures, link=("All open complaints", url_for("centre.cases.queue")),
-                        table=table)]
-
-    s = submission_filters
-    sections.append(Section("Submissions", [
-        Figure("Held over the word limit: waiting for your decision", values["held"], _tracker_url(s["held"]),
-               state="action"),
-        Figure("Awaiting quality check", values["qc"], _tracker_url(s["qc"]),
-               detail=f"next due {_day(values['qc_next'])}" if values["qc_next"] else ""),
-        Figure("Quality check overdue", values["qc_overdue"], _tracker_url(s["qc_overdue"]), state="overdue"),
-        Figure("Waiting for a result (marking or release)", values["result"], _tracker_url(s["result"]),
-               detail=f"next due {_day(values['result_next'])}" if values["result_next"] else ""),
-        Figure("Result overdue", values["result_overdue"], _tracker_url(s["result_overdue"]), state="overdue"),
-        Figure("Results released since your last visit" if since else "Results released in the last 30 days",
-               values["released"], _tracker_url(s["released"])),
-    ], link=("All submissions", url_for("centre.submissions.tracker_page"))))
+    sections = [_complaint_section(values, dict(complaint_filters), stage_names),
+                _submission_section(values, submission_filters, since)]
     if user.is_quality_contact:
         sections.append(Section("Staff accounts", [
             Figure("Account requests waiting for your decision", values["staff_pending"],
@@ -173,6 +147,36 @@ def centre_overview(centre: Centre, user: User, now: datetime, since: datetime |
                           referral_flagged=tracker.referral_flag(rates), referral_months=rates, review=review,
                           trend=trend, charts={"received": report_routes.month_chart(trend),
                                                "on_time": report_routes.on_time_chart(trend)})
+
+
+def _complaint_section(values: dict, complaints: dict[str, QueueFilters], stage_names: list[str]) -> Section:
+    figures = [Figure("Waiting for acknowledgement", values["unacknowledged"],
+                      _queue_url(complaints["unacknowledged"])),
+               Figure("Acknowledgement overdue", values["acknowledge_overdue"],
+                      _queue_url(complaints["acknowledge_overdue"]), state="overdue")]
+    rows = [(name, [Figure(f"{name}: response due within 1 working day", values[f"stage{number}_soon"],
+                           _queue_url(complaints[f"stage{number}_soon"]), state="due-soon"),
+                    Figure(f"{name}: response overdue", values[f"stage{number}_overdue"],
+                           _queue_url(complaints[f"stage{number}_overdue"]), state="overdue")])
+            for number, name in enumerate(stage_names, start=1)]
+    table = FigureTable("Open complaints by stage and the state of the response deadline", "Stage",
+                        ["Response due within 1 working day", "Response overdue"], rows) if rows else None
+    return Section("Complaints", figures, link=("All open complaints", url_for("centre.cases.queue")), table=table)
+
+
+def _submission_section(values: dict, s: dict[str, TrackerFilters], since: datetime | None) -> Section:
+    return Section("Submissions", [
+        Figure("Held over the word limit: waiting for your decision", values["held"], _tracker_url(s["held"]),
+               state="action"),
+        Figure("Awaiting quality check", values["qc"], _tracker_url(s["qc"]),
+               detail=f"earliest due {_day(values['qc_next'])}" if values["qc_next"] else ""),
+        Figure("Quality check overdue", values["qc_overdue"], _tracker_url(s["qc_overdue"]), state="overdue"),
+        Figure("Waiting for a result (marking or release)", values["result"], _tracker_url(s["result"]),
+               detail=f"earliest due {_day(values['result_next'])}" if values["result_next"] else ""),
+        Figure("Result overdue", values["result_overdue"], _tracker_url(s["result_overdue"]), state="overdue"),
+        Figure("Results released since your last visit" if since else "Results released in the last 30 days",
+               values["released"], _tracker_url(s["released"])),
+    ], link=("All submissions", url_for("centre.submissions.tracker_page")))
 
 
 def dashboard():

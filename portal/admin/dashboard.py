@@ -49,17 +49,20 @@ class AwardingBodyOverview:
 
 
 def _complaint_figures(user: User, now: datetime, statements: dict) -> list:
-    """(key, label, filters, state) of each complaint figure `user` may see; adds their statements."""
+    """(stage name, [(key, label, filters, state) of each clock state]) of each stage `user` may see; adds their
+    statements."""
     wanted = []
     roles = STAGE_ROLES if user.has_role(Role.PLATFORM_ADMIN) else [r for r in STAGE_ROLES if user.has_role(r)]
     for role in roles:
+        row = []
         for due, label, state in (("", "open", ""), ("soon", "due within 1 working day", "due-soon"),
                                   ("overdue", "overdue", "overdue")):
             filters = ComplaintFilters(status="open", role=role.value, due=due)
             key = f"complaints_{role.value}_{due or 'open'}"
             statement, _ = complaint_statement(filters, user_id=user.id, now=now)
             statements[key] = count_of(statement, Complaint.id)
-            wanted.append((key, f"{STAGE_NAMES[role]}: {label}", filters, state))
+            row.append((key, f"{STAGE_NAMES[role]}: {label}", filters, state))
+        wanted.append((STAGE_NAMES[role], row))
     return wanted
 
 
@@ -83,6 +86,22 @@ def _assessment_figures(user: User, now: datetime, statements: dict) -> list:
     return wanted
 
 
+def _applications_section(now: datetime) -> Section:
+    """Applications by the state of their 20-working-day decision clock (two statements: few are open at once)."""
+    applied = queries.applications(CentreStatus.APPLIED, limit=None)
+    states = [queries.decision_state(centre, now) for centre in applied]
+    by_status = queries.centres_by_status()
+    return Section("Centre applications", [
+        Figure("Awaiting a decision", len(applied), url_for("admin.applications")),
+        Figure("Decision due within 1 working day", states.count("due-soon"),
+               url_for("admin.applications", due="soon"), state="due-soon"),
+        Figure("Decision overdue (20 working days)", states.count("overdue"),
+               url_for("admin.applications", due="overdue"), state="overdue"),
+    ], note=f"{by_status.get(CentreStatus.APPROVED, 0)} centres approved, "
+            f"{by_status.get(CentreStatus.SUSPENDED, 0)} suspended.",
+        link=("All centres", url_for("admin.centre_list")))
+
+
 def _query(filters) -> dict:
     return {k: v for k, v in vars(filters).items() if v and k != "page"}
 
@@ -96,22 +115,10 @@ def awarding_body_overview(user: User, now: datetime) -> AwardingBodyOverview:
     sections = []
 
     if user.has_role(*APPLICATIONS):
-        applied = queries.applications(CentreStatus.APPLIED, limit=None)
-        states = [queries.decision_state(centre, now) for centre in applied]
-        by_status = queries.centres_by_status()
-        sections.append(Section("Centre applications", [
-            Figure("Awaiting a decision", len(applied), url_for("admin.applications")),
-            Figure("Decision due within 1 working day", states.count("due-soon"),
-                   url_for("admin.applications", due="soon"), state="due-soon"),
-            Figure("Decision overdue (20 working days)", states.count("overdue"),
-                   url_for("admin.applications", due="overdue"), state="overdue"),
-        ], note=f"{by_status.get(CentreStatus.APPROVED, 0)} centres approved, "
-                f"{by_status.get(CentreStatus.SUSPENDED, 0)} suspended.",
-            link=("All centres", url_for("admin.centre_list"))))
+        sections.append(_applications_section(now))
     if complaints:
-        cells = [Figure(label, values[key], url_for("admin_complaints.queue", **_query(filters)), state=state)
-                 for key, label, filters, state in complaints]
-        rows = [(cells[i].label.rpartition(": ")[0], cells[i:i + 3]) for i in range(0, len(cells), 3)]
+        rows = [(stage, [Figure(label, values[key], url_for("admin_complaints.queue", **_query(filters)), state=state)
+                         for key, label, filters, state in row]) for stage, row in complaints]
         sections.append(Section("Escalated and direct complaints", [], table=FigureTable(
             "Open complaints at the awarding body by stage and clock state", "Stage",
             ["Open", "Due within 1 working day", "Overdue"], rows),
