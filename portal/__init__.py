@@ -77,6 +77,7 @@ def _register_models() -> None:
     import portal.fees  # noqa: F401
     import portal.invoicing.models  # noqa: F401
     import portal.mail  # noqa: F401
+    import portal.visits  # noqa: F401
     import tenants.complaints.models  # noqa: F401
     import tenants.learners.models  # noqa: F401
     import tenants.models  # noqa: F401
@@ -117,3 +118,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
     # A centre's invoices are the awarding body's pages served inside the centre's workspace.
     app.register_blueprint(centre_blueprint((centre_invoicing_bp, "/invoices")), url_prefix="/c/<slug>")
+    # The centre's overview shows its invoices too: the awarding body's layer adds them (tenants/overview.py).
+    from portal.invoicing.payments import centre_invoice_section
+    from tenants.overview import SOURCES
+
+    app.extensions[SOURCES] = [centre_invoice_section]
+    from portal.admin.dashboard import SOURCES as AWARDING_BODY_SOURCES
+    from portal.invoicing.runs import failed_runs_section
+
+    app.extensions[AWARDING_BODY_SOURCES] = [failed_runs_section]

@@ -97,6 +97,43 @@ def _complaints_demo(centre: Centre, qc: User, slug: str) -> None:
     escalation.escalate(escalated)
     intake.record_referral(centre, Kind.MALPRACTICE, ComplaintDetails(
         name="A. Nonymous", email=f"report@{slug}-learner.example", summary="Answers to the unit test were shared."))
+    _resolved_history(centre, qc, slug)
+
+
+# Complaints resolved in earlier months, so the overview's and the reports' trends have something to show:
+# (months ago, resolved within the deadline?) — most on time, some late.
+HISTORY = ((5, True), (4, True), (4, False), (3, True), (3, True), (2, True), (2, False), (2, False), (1, True),
+           (1, True))
+
+
+def _resolved_history(centre: Centre, qc: User, slug: str) -> None:
+    """Cases received on the 5th of earlier months, acknowledged, answered (on time or late) and accepted."""
+    from tenants.complaints.models import ComplaintUpdate
+
+    today = london_date(utcnow())
+    for n, (months_ago, on_time) in enumerate(HISTORY):
+        month = (today.month - months_ago - 1) % 12 + 1
+        year = today.year - (1 if month > today.month else 0)
+        case = _complain(centre, f"Learner {n + 1}", f"past{n + 1}@{slug}-learner.example",
+                         "My feedback came later than the centre promised.", category=list(Category)[n % 7])
+        handling.acknowledge(case, by=qc)
+        handling.close_stage(case, "We apologise: feedback is now given within the published time.", by=qc)
+        handling.learner_accepts(case)
+        db.session.flush()
+        received = datetime.combine(date(year, month, 5), time(10), LONDON).astimezone(UTC)
+        delta = case.received_at - received
+        stage = case.current_stage
+        case.received_at -= delta
+        stage.opened_at = received
+        stage.acknowledge_due = deadline(received, case.policy_version.acknowledge_days, centre.nation)
+        stage.respond_due = deadline(received, stage.target_days, centre.nation)
+        stage.acknowledged_at = received + timedelta(days=1)
+        answered = stage.respond_due - timedelta(days=1) if on_time else stage.respond_due + timedelta(days=3)
+        stage.responded_at = stage.closed_at = answered
+        stage.learner_decided_at = case.closed_at = answered + timedelta(days=1)
+        for entry in db.session.execute(select(ComplaintUpdate).where(ComplaintUpdate.complaint_id == case.id)
+                                        ).scalars():
+            entry.at -= delta
 
 
 def _working_days_before(day: date, n: int, nation: Nation) -> date:

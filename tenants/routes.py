@@ -1,6 +1,7 @@
 """The `/c/<slug>` blueprint: every centre's pages hang under it, each area a nested blueprint."""
 from flask import Blueprint
 
+from tenants import overview
 from tenants.complaints.cases import bp as cases_bp
 from tenants.complaints.report_routes import bp as reports_bp
 from tenants.complaints.routes import bp as complaints_bp
@@ -11,6 +12,10 @@ from tenants.policy.routes import public_bp as public_policy_bp
 from tenants.public.routes import bp as public_bp
 from tenants.staff.routes import bp as staff_bp
 from tenants.submissions.routes import bp as submissions_bp
+
+# The overview is the staff area's front page (/c/<slug>/staff/, `centre.staff.dashboard`); it reads every area, and
+# they import the staff area, so its view lives in tenants/overview.py and joins the blueprint here, once.
+staff_bp.add_url_rule("/", "dashboard", overview.dashboard, methods=["GET"])
 
 AREAS: tuple[tuple[Blueprint, str | None], ...] = (
     (public_bp, None),

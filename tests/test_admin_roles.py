@@ -84,6 +84,7 @@ ADMIN_ROUTES: dict[str, AdminRoute] = {
     "admin_invoicing.fees": AdminRoute(),
     "admin_invoicing.jobs": AdminRoute(),
     "admin_invoicing.rerun": AdminRoute(records={"run_id": "job_run"}),
+    "admin_invoicing.record_paid": AdminRoute(records={"invoice_id": "invoice"}),
     "catalogue.units": AdminRoute(),
     "catalogue.add_unit": AdminRoute(),
     "catalogue.edit_unit": AdminRoute(records={"unit_id": "unit"}),

@@ -76,6 +76,19 @@ def assessment_queue(queue: Queue, filters: QueueFilters, *, user_id: int, now: 
 
 def assessment_queue_statements(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
     """(the count, the page) of one queue under `filters`, not yet run."""
+    statement = queue_statement(queue, filters, user_id=user_id, now=now)
+    clock = getattr(Submission, queue.clock)
+    count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
+    page = max(filters.page, 1)
+    return count, (statement.options(lazyload(Submission.files))
+                   # The order of the queue's index (migration 0010_perfpages): no clock last, as before.
+                   .order_by(clock.asc().nulls_last(), Submission.uploaded_at, Submission.id)
+                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+
+
+def queue_statement(queue: Queue, filters: QueueFilters, *, user_id: int, now: datetime):
+    """The SELECT of one queue's (submission, centre, assessor) rows for `filters`, unordered: the queue pages
+    through it, the awarding body's overview counts it — one meaning of "due soon" and "overdue"."""
     assessor = aliased(User)
     clock = getattr(Submission, queue.clock)
     statement = (select(Submission, Centre, assessor)
@@ -98,9 +111,4 @@ def assessment_queue_statements(queue: Queue, filters: QueueFilters, *, user_id:
         statement = statement.where(sampling.waiting_for_mitigation())
     elif filters.sampling == "releasable":
         statement = statement.where(sampling.releasable())
-    count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
-    page = max(filters.page, 1)
-    return count, (statement.options(lazyload(Submission.files))
-                   # The order of the queue's index (migration 0010_perfpages): no clock last, as before.
-                   .order_by(clock.asc().nulls_last(), Submission.uploaded_at, Submission.id)
-                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return statement

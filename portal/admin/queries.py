@@ -2,9 +2,12 @@
 staff. Reads only; each one query, whatever the number of rows."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal import clocks
 from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
@@ -21,10 +24,25 @@ def centres_by_status() -> dict[CentreStatus, int]:
     return dict(db.session.execute(select(Centre.status, func.count()).group_by(Centre.status)).all())
 
 
-def applications(status: CentreStatus | str, *, limit: int = PAGE) -> list[Centre]:
+def applications(status: CentreStatus | str, *, limit: int | None = PAGE) -> list[Centre]:
     """Applications in one state, oldest first."""
-    statement = select(Centre).where(Centre.status == status).order_by(Centre.applied_at).limit(limit)
+    statement = select(Centre).where(Centre.status == status).order_by(Centre.applied_at, Centre.id).limit(limit)
     return list(db.session.execute(statement).scalars())
+
+
+DECISION_FILTERS = ("soon", "overdue")  # ?due= on the applications page: the states of portal.clocks
+
+
+def decision_state(centre: Centre, now: datetime) -> str:
+    """The application's 20-working-day decision clock (SPEC §2) as the queues read clocks: "overdue",
+    "due-soon" (by the end of the next working day of its nation) or "running"."""
+    return clocks.clock_state(centre.decision_due, None, now, clocks.due_soon_limit(now, centre.nation))
+
+
+def applications_due(due: str, now: datetime, *, limit: int = PAGE) -> list[Centre]:
+    """Applications awaiting a decision whose clock is in state `due` ("soon" or "overdue"), oldest first."""
+    wanted = "due-soon" if due == "soon" else "overdue"
+    return [c for c in applications(CentreStatus.APPLIED, limit=None) if decision_state(c, now) == wanted][:limit]
 
 
 def provisioned_centres() -> list[Centre]:

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user, login_required
 
 from portal.admin import queries
+from portal.admin.dashboard import awarding_body_overview
 from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm, RoleForm
 from portal.auth import roles as appointed
 from portal.auth.models import AccountStatus, Role, User
@@ -32,7 +33,8 @@ def awarding_body_only():
 
 @bp.get("/")
 def dashboard():
-    return render_template("admin/dashboard.html", counts=queries.centres_by_status())
+    """The overview: the parts the person's roles allow, each figure linking to its list (admin/dashboard.py)."""
+    return render_template("admin/dashboard.html", overview=awarding_body_overview(current_user, utcnow()))
 
 
 def _application_or_404(centre_id: int) -> Centre:
@@ -52,11 +54,16 @@ def _centre_or_404(centre_id: int) -> Centre:
 @requires_role(*CENTRE_ROLES)
 def applications():
     status = request.args.get("status", CentreStatus.APPLIED.value)
-    if status not in {s.value for s in CentreStatus}:
+    due = request.args.get("due", "")
+    if status not in {s.value for s in CentreStatus} or due not in ("", *queries.DECISION_FILTERS):
         abort(404)
-    return render("admin/applications.html", "admin/_applications_table.html",
-                  applications=queries.applications(status),
-                  status=status, statuses=list(CentreStatus), now=utcnow())
+    now = utcnow()
+    if due:  # the overview's figures: applications awaiting a decision whose clock is due soon, or overdue
+        status, rows = CentreStatus.APPLIED.value, queries.applications_due(due, now)
+    else:
+        rows = queries.applications(status)
+    return render("admin/applications.html", "admin/_applications_table.html", applications=rows,
+                  status=status, due=due, statuses=list(CentreStatus), now=now)
 
 
 @bp.route("/applications/<int:centre_id>", methods=["GET", "POST"])

@@ -66,6 +66,18 @@ def awarding_body_queue(filters: QueueFilters, *, user_id: int, now: datetime):
 
 def awarding_body_queue_statements(filters: QueueFilters, *, user_id: int, now: datetime):
     """(the count, the page) of the awarding body's queue under `filters`, not yet run."""
+    statement, stage = queue_statement(filters, user_id=user_id, now=now)
+    count = statement.with_only_columns(func.count(Complaint.id)).order_by(None)
+    due = func.coalesce(stage.extended_due, stage.respond_due)
+    page = max(filters.page, 1)
+    return count, (statement.options(contains_eager(Complaint.centre), raiseload(Complaint.stages))
+                   .order_by(case((Complaint.status == Status.OPEN, 0), else_=1), due, Complaint.id)
+                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+
+
+def queue_statement(filters: QueueFilters, *, user_id: int, now: datetime):
+    """(the SELECT of the queue's (case, current stage) rows for `filters`, unordered; the stage's alias): the queue
+    pages through it, the awarding body's overview counts it — one meaning of "due soon" and "overdue"."""
     stage = aliased(ComplaintStage)
     # The current stage by the position stored on the case (no correlated MAX per case).
     latest = Complaint.stage_position
@@ -73,13 +85,7 @@ def awarding_body_queue_statements(filters: QueueFilters, *, user_id: int, now: 
                  .join(stage, and_(stage.complaint_id == Complaint.id, stage.position == latest))
                  .outerjoin(Centre, in_centre(Complaint, Centre))
                  .where(at_awarding_body()))
-    statement = _filtered(statement, stage, filters, user_id=user_id, now=now)
-    count = statement.with_only_columns(func.count(Complaint.id)).order_by(None)
-    due = func.coalesce(stage.extended_due, stage.respond_due)
-    page = max(filters.page, 1)
-    return count, (statement.options(contains_eager(Complaint.centre), raiseload(Complaint.stages))
-                   .order_by(case((Complaint.status == Status.OPEN, 0), else_=1), due, Complaint.id)
-                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return _filtered(statement, stage, filters, user_id=user_id, now=now), stage
 
 
 def _filtered(statement, stage, filters: QueueFilters, *, user_id: int, now: datetime):

@@ -21,3 +21,10 @@ class FeeScheduleForm(FlaskForm):
 
 class RerunForm(FlaskForm):
     confirm = HiddenField(validators=[DataRequired()])
+
+
+class PaymentForm(FlaskForm):
+    """Finance records an invoice's payment (the date it reached the bank)."""
+
+    paid_on = DateField("Paid on",
+                        validators=[DataRequired("Enter the date the payment was received, like 2026-12-03.")])

@@ -2,11 +2,14 @@
 first, each invoice with its number of lines counted by the database (its lines are never loaded for a list)."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from portal.extensions import db
 from portal.invoicing.models import Invoice, InvoiceLine
+from portal.invoicing.payments import payment_filter
 from portal.tenancy import scoped_select
 
 PAGE_SIZE = 50
@@ -28,6 +31,7 @@ def all_invoices(page: int) -> tuple[list[tuple[Invoice, int]], int]:
     return _page(select(Invoice), page)
 
 
-def centre_invoices(page: int) -> tuple[list[tuple[Invoice, int]], int]:
-    """The same for the current centre's invoices (inside its pages)."""
-    return _page(scoped_select(Invoice), page)
+def centre_invoices(page: int, status: str = "", today: date | None = None) -> tuple[list[tuple[Invoice, int]], int]:
+    """The same for the current centre's invoices (inside its pages): all, or the unpaid or overdue ones (`status`,
+    judged on `today`)."""
+    return _page(payment_filter(scoped_select(Invoice), status, today), page)

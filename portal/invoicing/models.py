@@ -6,7 +6,7 @@ invoice numbers unique (and gap-free: taken from `portal.counters` in the invoic
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,6 +41,9 @@ class Invoice(CentreOwned, db.Model):
     vat_pence: Mapped[int] = mapped_column(Integer)
     total_pence: Mapped[int] = mapped_column(Integer)
     job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_run.id", ondelete="SET NULL"))
+    # Payment, recorded by finance (migration 0010_dashboards): unpaid while NULL.
+    paid_on: Mapped[date | None] = mapped_column(Date, index=True)
+    paid_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     centre = relationship("Centre", lazy="joined")
     lines: Mapped[list[InvoiceLine]] = relationship(back_populates="invoice", lazy="selectin",
@@ -50,6 +53,13 @@ class Invoice(CentreOwned, db.Model):
     @property
     def reference(self) -> str:
         return f"INV-{self.number:06d}"
+
+    @property
+    def payment_due(self) -> date:
+        """The last day of the payment terms printed on the invoice."""
+        from portal.invoicing.services import PAYMENT_TERMS_DAYS
+
+        return self.issue_date + timedelta(days=PAYMENT_TERMS_DAYS)
 
 
 class InvoiceLine(CentreOwned, db.Model):

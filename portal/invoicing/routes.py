@@ -14,14 +14,15 @@ from portal.background import after_commit
 from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.fees import FeeSchedule, fee_schedules
-from portal.invoicing import listing
+from portal.invoicing import listing, payments
 from portal.invoicing.documents import invoice_docx, invoice_filename
-from portal.invoicing.forms import FeeScheduleForm, RerunForm
+from portal.invoicing.forms import FeeScheduleForm, PaymentForm, RerunForm
 from portal.invoicing.models import Invoice, JobRun
 from portal.invoicing.runs import INVOICING, abandon_stale_runs, recent_runs
 from portal.invoicing.services import pounds
 from portal.tenancy import get_or_404
-from portal.web import form_page, page_number, requires_role, see_other
+from portal.web import act_on, form_page, page_number, requires_role, see_other
+from portal.workdays import london_date
 from tenants.context import require_member, require_quality_contact
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -48,10 +49,28 @@ def _docx_response(invoice: Invoice):
 @admin_bp.get("/invoices")
 @requires_role(Role.FINANCE, Role.PLATFORM_ADMIN)
 def invoices():
+    return _invoices_page()
+
+
+def _invoices_page(payment_form=None):
     page = request.args.get("page", 1, type=page_number)
     rows, total = listing.all_invoices(page)
     return render_template("invoicing/admin_invoices.html", invoices=rows, total=total, page=page,
-                           page_size=listing.PAGE_SIZE)
+                           page_size=listing.PAGE_SIZE, today=london_date(utcnow()),
+                           payment_form=payment_form or PaymentForm())
+
+
+@admin_bp.post("/invoices/<int:invoice_id>/paid")
+@requires_role(Role.FINANCE, Role.PLATFORM_ADMIN)
+def record_paid(invoice_id: int):
+    """Finance records that an invoice was paid (today, or the date given)."""
+    invoice = db.session.get(Invoice, invoice_id) or abort(404)
+    form = PaymentForm()
+    return act_on(form, lambda f: payments.record_payment(invoice, f.paid_on.data, by=current_user,
+                                                          today=london_date(utcnow())),
+                  done=f"Recorded the payment of {invoice.reference}.",
+                  back=lambda: see_other("admin_invoicing.invoices"),
+                  page=lambda f: (_invoices_page(payment_form=f), 422))
 
 
 @admin_bp.get("/invoices/<int:invoice_id>.docx")
@@ -115,10 +134,14 @@ def rerun(run_id: int):
 
 @centre_bp.get("/")
 def index():
+    status = request.args.get("status", "")
+    if status not in ("", *payments.FILTERS):
+        abort(404)
     page = request.args.get("page", 1, type=page_number)
-    rows, total = listing.centre_invoices(page)
+    today = london_date(utcnow())
+    rows, total = listing.centre_invoices(page, status, today)
     return render_template("invoicing/centre_invoices.html", invoices=rows, total=total, page=page,
-                           page_size=listing.PAGE_SIZE)
+                           page_size=listing.PAGE_SIZE, status=status, today=today)
 
 
 @centre_bp.get("/<int:invoice_id>.docx", endpoint="download")

@@ -108,6 +108,28 @@ def run_invoicing_recorded(as_of: date, rerun_of: int | None = None) -> tuple[Jo
     return run, printed
 
 
-def recent_runs(limit: int = 50) -> list[JobRun]:
+RECENT_RUNS = 50  # the jobs page lists this many runs, and their failures
+
+
+def recent_runs(limit: int = RECENT_RUNS) -> list[JobRun]:
     return list(db.session.execute(select(JobRun).order_by(JobRun.started_at.desc(), JobRun.id.desc())
                                    .limit(limit)).scalars())
+
+
+def failed_runs_section(user, now: datetime) -> list:
+    """The awarding body's overview: failed or abandoned runs among the recent ones the jobs page lists (its
+    "Failed and abandoned runs"), for the people who may open that page. One statement."""
+    from flask import url_for
+
+    from portal.auth.models import Role
+    from portal.figures import Figure, count_of
+    from tenants.overview import Section
+
+    if not user.has_role(Role.PLATFORM_ADMIN, Role.FINANCE):
+        return []
+    recent = select(JobRun.id).order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(RECENT_RUNS).subquery()
+    failed = select(JobRun).where(JobRun.id.in_(select(recent.c.id)),
+                                  JobRun.status.in_([s for s in RunStatus if s.can_rerun]))
+    count = db.session.execute(count_of(failed, JobRun.id)).scalar_one()
+    return [Section("Scheduled jobs", [Figure("Failed or abandoned job runs", count, url_for("admin_invoicing.jobs"),
+                                              state="overdue")])]

@@ -25,6 +25,7 @@ def queue():
     form.validate()
     filters = QueueFilters(status=form.status.data or "active", due=form.due.data or "",
                            category=form.category.data or "", assigned=form.assigned.data or "",
+                           stage=form.stage.data if not form.stage.errors else None,
                            page=request.args.get("page", 1, type=page_number))
     now = utcnow()
     rows, total = centre_queue(filters, user_id=current_user.id, now=now, nation=g.centre.nation)

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from portal.forms import choices, email_field, name_field
 from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Category, Subject
+from tenants.policy.services import MAX_STAGES as MAX_STAGE_FILTER
 
 TEXT = dict(render_kw={"rows": 4})
 
@@ -133,6 +134,13 @@ class CloseStageForm(FlaskForm):
         DataRequired("Write the outcome."), Length(max=10000)], **TEXT)
 
 
+def _stage_number(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class QueueFilterForm(FlaskForm):
     """GET filters of the case queue (no CSRF: it changes nothing)."""
 
@@ -144,7 +152,12 @@ class QueueFilterForm(FlaskForm):
         ("resolved", "Resolved"), ("escalated", "With the awarding body"), ("referred", "Referred"), ("all", "All")]),
         default="active")
     due = SelectField("Deadline", choices=choices([("", "Any"), ("overdue", "Overdue"),
-                                                   ("soon", "Due within 1 working day")]), default="")
+                                                   ("soon", "Due within 1 working day"),
+                                                   ("unacknowledged", "Waiting for acknowledgement"),
+                                                   ("acknowledge_overdue", "Acknowledgement overdue")]), default="")
+    stage = SelectField("Stage", coerce=_stage_number, validators=[Optional()],
+                        choices=choices([("", "Any")] + [(n, f"Stage {n}") for n in range(1, MAX_STAGE_FILTER + 1)]),
+                        default="")
     category = SelectField("Category", choices=choices([("", "Any")] + [(c.value, c.label) for c in Category]),
                            default="")
     assigned = SelectField("Assigned", choices=choices([("", "Anyone"), ("me", "Me"), ("none", "Nobody")]),

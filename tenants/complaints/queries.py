@@ -19,14 +19,16 @@ PAGE_SIZE = 50
 @dataclass(frozen=True)
 class QueueFilters:
     status: str = "active"
-    due: str = ""
+    due: str = ""  # "overdue", "soon" (the response), "unacknowledged", "acknowledge_overdue"
     category: str = ""
     assigned: str = ""
+    stage: int | None = None  # the current stage's number (1 = the policy's first)
     page: int = 1
 
 
-def centre_queue(filters: QueueFilters, *, user_id: int, now: datetime, nation: Nation):
-    """The current centre's learner-route cases with their current stage, newest first. Returns (rows, total)."""
+def centre_queue_statement(filters: QueueFilters, *, user_id: int, now: datetime, nation: Nation):
+    """The SELECT of the queue's cases for `filters` (unordered): the queue pages through it, the overview counts
+    it — so "due soon" and "overdue" mean the same on both (portal.clocks)."""
     stage = aliased(ComplaintStage)
     # The current stage by the position stored on the case (no correlated MAX per case).
     latest = Complaint.stage_position
@@ -49,10 +51,22 @@ def centre_queue(filters: QueueFilters, *, user_id: int, now: datetime, nation: 
         statement = statement.where(open_stage, due < now)
     elif filters.due == "soon":
         statement = statement.where(open_stage, due >= now, due <= clocks.due_soon_limit(now, nation))
+    elif filters.due in ("unacknowledged", "acknowledge_overdue"):
+        statement = statement.where(open_stage, stage.acknowledge_due.is_not(None), stage.acknowledged_at.is_(None))
+        if filters.due == "acknowledge_overdue":
+            statement = statement.where(stage.acknowledge_due < now)
+    if filters.stage is not None:
+        statement = statement.where(stage.position == filters.stage)
     if filters.assigned == "me":
         statement = statement.where(stage.assigned_to_id == user_id)
     elif filters.assigned == "none":
         statement = statement.where(stage.assigned_to_id.is_(None))
+    return statement
+
+
+def centre_queue(filters: QueueFilters, *, user_id: int, now: datetime, nation: Nation):
+    """The current centre's learner-route cases with their current stage, newest first. Returns (rows, total)."""
+    statement = centre_queue_statement(filters, user_id=user_id, now=now, nation=nation)
     total = db.session.execute(statement.with_only_columns(func.count(Complaint.id)).order_by(None)).scalar_one()
     page = max(filters.page, 1)
     rows = db.session.execute(statement.order_by(Complaint.received_at.desc(), Complaint.id.desc())

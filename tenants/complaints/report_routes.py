@@ -128,11 +128,21 @@ def _tick_step(top: int) -> int:
 
 def month_chart(report: Report) -> BarChart:
     """Complaints received per month of the report's period."""
-    width, height, left, right, top, bottom = 720, 260, 44, 12, 16, 44
+    return _by_month([(month, tally.received) for month, tally in report.by_month])
+
+
+def on_time_chart(report: Report) -> BarChart:
+    """The share of each month's resolved complaints resolved within target, in percent (0 with none resolved:
+    the table beside it says "–")."""
+    return _by_month([(month, tally.on_time_share.percent or 0) for month, tally in report.by_month], top=100)
+
+
+def _by_month(values: list, *, top: int | None = None) -> BarChart:
+    width, height, left, right, top_margin, bottom = 720, 260, 44, 12, 16, 44
     plot_bottom, plot_right = height - bottom, width - right
-    values = [(month, tally.received) for month, tally in report.by_month]
-    step = _tick_step(max([v for _, v in values] + [1]))
-    scale_top = step * -(-max([v for _, v in values] + [1]) // step)
+    step = _tick_step(top or max([v for _, v in values] + [1]))
+    scale_top = top or step * -(-max([v for _, v in values] + [1]) // step)
+    top = top_margin
     slot = (plot_right - left) / len(values)
     every = -(-len(values) // 12)  # label at most 12 months
     bars = []

@@ -1,4 +1,5 @@
-"""Centre staff pages: dashboard, staff accounts (approved by the Quality contact), audit log."""
+"""Centre staff pages: staff accounts (approved by the Quality contact), audit log. The overview at /staff/ is
+tenants/overview.py's."""
 from flask import Blueprint, g, render_template
 from flask_login import current_user
 
@@ -16,12 +17,6 @@ bp = Blueprint("staff", __name__)
 bp.before_request(require_member)
 
 AUDIT_PAGE = 100
-
-
-@bp.get("/")
-def dashboard():
-    pending = [u for u in services.staff_of(g.centre) if u.status.value == "pending"]
-    return render_template("centre/dashboard.html", centre=g.centre, pending=pending)
 
 
 @bp.get("/accounts")

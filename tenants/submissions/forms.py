@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms import choices
 from tenants.submissions.models import SubmissionStatus
-from tenants.submissions.tracker import SORTS
+from tenants.submissions.tracker import OVERDUE, SORTS, WAITING_FOR_RESULT
 
 ACCEPT = ".docx,.pdf,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -45,8 +45,11 @@ class TrackerFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField("Status", validators=[Optional()],
-                         choices=choices([("", "Any status")] + [(s.value, s.label) for s in SubmissionStatus]))
+                         choices=choices([("", "Any status")] + [(s.value, s.label) for s in SubmissionStatus]
+                                         + [(WAITING_FOR_RESULT, "Waiting for a result (marking or release)")]))
     unit = SelectField("Unit", coerce=_int_or_none, validators=[Optional()])
     learner = StringField("Learner name or ENR", validators=[Optional(), Length(max=80)])
+    due = SelectField("Deadline", validators=[Optional()],
+                      choices=choices([("", "Any"), (OVERDUE, "Quality check or result overdue")]))
     sort = SelectField("Sort by", choices=choices(zip(SORTS, ("Newest upload", "Due date", "Learner"), strict=True)),
                        validators=[Optional()])

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.catalogue.services import approved_units
 from portal.db import commit, utcnow
 from portal.extensions import db, htmx
+from portal.figures import moment
 from portal.forms import ConfirmForm, apply_refusal, choices
 from portal.rules import Refused
 from portal.tenancy import get_or_404, scoped_select
@@ -37,16 +38,18 @@ def tracker_page():
     form = TrackerFilterForm(request.args)
     form.unit.choices = choices([("", "Any unit")] + [(u.id, f"{u.code} {u.title}") for u in units])
     form.validate()
+    now = utcnow()
     filters = tracker.TrackerFilters(status=form.status.data or "", unit=form.unit.data,
                                      learner=form.learner.data or "",
-                                     sort=form.sort.data or "uploaded",
+                                     sort=form.sort.data or "uploaded", due=form.due.data or "", now=now,
+                                     released_after=request.args.get("released_after", type=moment),
                                      page=request.args.get("page", 1, type=page_number))
-    now = utcnow()
     rows, total = tracker.tracker(filters)
     rates = tracker.referral_rates(g.centre.id, now)
     return render("submissions/tracker.html", "submissions/_tracker_table.html", centre=g.centre, form=form,
                   submissions=rows, total=total, page=filters.page, page_size=tracker.PAGE_SIZE, now=now,
-                  clock=lambda s: tracker.clock(s, now), rates=rates, flagged=tracker.referral_flag(rates),
+                  clock=lambda s: tracker.clock(s, now), rates=rates,
+                  released_after=filters.released_after, flagged=tracker.referral_flag(rates),
                   Result=Result, Status=SubmissionStatus)
 
 

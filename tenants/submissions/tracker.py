@@ -22,21 +22,35 @@ WITH_QC_CLOCK = (SubmissionStatus.AWAITING_QC,)
 WITH_RESULT_CLOCK = (SubmissionStatus.MARKING, SubmissionStatus.MARKED)
 
 
+WAITING_FOR_RESULT = "waiting_result"  # a status filter of its own: being marked, or marked and awaiting release
+OVERDUE = "overdue"
+
+
 @dataclass(frozen=True)
 class TrackerFilters:
-    status: str = ""
+    status: str = ""  # a SubmissionStatus value, or WAITING_FOR_RESULT
     unit: int | None = None
     learner: str = ""
     sort: str = "uploaded"
+    due: str = ""  # "" or OVERDUE: the clock the status runs (quality check, or the result) has passed
+    released_after: datetime | None = None  # results released after this moment (the overview's "since")
+    now: datetime | None = None  # the moment "overdue" is judged at (needed with `due`)
     page: int = 1
 
 
-def tracker_statements(filters: TrackerFilters):
-    """(the count, the page) of the current centre's current submissions under `filters`, not yet run."""
+def tracker_statement(filters: TrackerFilters):
+    """The SELECT of the tracker's rows for `filters` (unordered): the page lists it, the overview counts it."""
     statement = (scoped_select(Submission).join(Submission.learner).options(contains_eager(Submission.learner))
                  .where(Submission.is_current.is_(True)))
     if filters.status in {s.value for s in SubmissionStatus}:
         statement = statement.where(Submission.status == filters.status)
+    elif filters.status == WAITING_FOR_RESULT:
+        statement = statement.where(Submission.status.in_(WITH_RESULT_CLOCK))
+    if filters.due == OVERDUE and filters.now is not None:
+        # The same rule as `clock` below: the date that matters now has passed.
+        statement = statement.where(Submission.due_at.is_not(None), Submission.due_at < filters.now)
+    if filters.released_after is not None:
+        statement = statement.where(Submission.released_at > filters.released_after)
     if filters.unit:
         statement = statement.where(Submission.unit_id == filters.unit)
     if filters.learner.strip():
@@ -46,6 +60,12 @@ def tracker_statements(filters: TrackerFilters):
             statement = statement.where(or_(func.lower(Learner.first_name).like(like),
                                             func.lower(Learner.last_name).like(like),
                                             func.lower(Learner.enrolment_number).like(like)))
+    return statement
+
+
+def tracker_statements(filters: TrackerFilters):
+    """(the count, the page) of the current centre's current submissions under `filters`, not yet run."""
+    statement = tracker_statement(filters)
     count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
     # Each sort is an index's order (migration 0010_perfpages), so the database reads the page, not the history.
     order = {"uploaded": (Submission.uploaded_at.desc(),),

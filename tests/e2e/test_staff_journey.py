@@ -97,9 +97,9 @@ def test_requested_account_is_approved_by_the_quality_contact_and_signs_in(
     axe(contact_page)
 
     sign_in(contact_page, contact_email)
-    expect(contact_page.get_by_role("heading", name="Waiting for your decision")).to_be_visible()
+    expect(contact_page.get_by_role("heading", name="Staff accounts")).to_be_visible()  # the overview's part
     axe(contact_page)
-    contact_page.get_by_role("link", name="Review staff requests").click()
+    contact_page.get_by_role("link", name="1 Account requests waiting for your decision").click()
     expect(heading(contact_page)).to_have_text("Staff accounts")
     axe(contact_page)
 
