@@ -25,6 +25,7 @@ from portal import audit
 from portal.auth.models import User
 from portal.extensions import db
 from portal.rules import Refused
+from portal.tenancy import belongs_to
 from tenants.complaints.retention import ERASED, anonymise, is_closed
 from tenants.learner_data.records import LearnerRecords
 from tenants.models import Centre
@@ -104,7 +105,7 @@ def confirm(records: LearnerRecords, typed: str) -> None:
 def erase(centre: Centre, records: LearnerRecords, *, by: User, typed: str, upload_dir, now: datetime) -> Plan:
     """Erase the learner's personal data (refused with the reasons while `plan` has blockers). The files go from
     the disk when the caller's transaction commits."""
-    if not by.is_quality_contact or not records.learner.centre_id == centre.id == by.centre_id:
+    if not (by.is_quality_contact and belongs_to(by, centre) and belongs_to(records.learner, centre)):
         raise PermissionError("only the centre's Quality contact erases a learner's data")
     confirm(records, typed)
     done = plan(records)

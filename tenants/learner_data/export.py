@@ -9,6 +9,7 @@ import enum
 import json
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO
 
@@ -92,6 +93,14 @@ def as_json(centre: Centre, records: LearnerRecords, *, by: User, now: datetime)
                          | {"by": event.actor.name if event.actor else "public / system"}
                          for event in records.audit_events],
     }
+
+
+def chunks(out: IO[bytes]) -> Iterator[bytes]:
+    """The zip's bytes for the response; the temporary file is closed when they are read, or when the response is
+    dropped unread (a generator closes what it holds when it is collected)."""
+    with out:
+        while chunk := out.read(64 * 1024):
+            yield chunk
 
 
 def export(centre: Centre, records: LearnerRecords, *, by: User, upload_dir, now: datetime) -> IO[bytes]:

@@ -1,6 +1,6 @@
 """A learner's data (the centre's Quality contact only): what is held, the export zip, the erasure with its
 confirmation step. Another centre's learner is a 404, another member of staff a 403."""
-from flask import Blueprint, current_app, g, send_file
+from flask import Blueprint, Response, current_app, g
 from flask_login import current_user
 
 from portal.db import commit, utcnow
@@ -38,8 +38,12 @@ def download(learner_id: int):
     archive = export.export(g.centre, records_of(g.centre, learner), by=current_user,
                             upload_dir=current_app.config["UPLOAD_DIR"], now=now)
     commit()  # the export is in the audit log before anything is sent
-    response = send_file(archive, mimetype="application/zip", as_attachment=True,
-                         download_name=f"learner-{learner.enrolment_number}-{now:%Y%m%d}.zip")
+    size = archive.seek(0, 2)
+    archive.seek(0)
+    response = Response(export.chunks(archive), mimetype="application/zip", direct_passthrough=True)
+    response.content_length = size
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"learner-{learner.enrolment_number}-{now:%Y%m%d}.zip")
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
