@@ -115,9 +115,10 @@ def _sqlite_path(engine: Engine) -> Path:
 
 
 def _pg_env(engine: Engine) -> dict[str, str]:
-    """libpq's environment for the engine's database: the password never appears on a command line."""
+    """libpq's environment for the engine's database: the password never appears on a command line. A lock held
+    by a process still using the database (the portal was not stopped) fails the command instead of hanging."""
     url = make_url(engine.url)
-    env = {**os.environ, "PGDATABASE": url.database or ""}
+    env = {**os.environ, "PGDATABASE": url.database or "", "PGOPTIONS": "-c lock_timeout=60s"}
     for variable, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
                             ("PGPASSWORD", url.password)):
         if value is not None:
@@ -418,6 +419,7 @@ def _empty_schema(engine: Engine) -> None:
 
 
 def _restore_database(engine: Engine, method: str, dumped: Path, manifest: dict, upgrade) -> None:
+    db.session.remove()  # this process's own open transaction would hold locks the restore needs
     engine.dispose()  # no pooled connection may hold the old database open
     if method == SQLITE:
         source = sqlite3.connect(dumped)

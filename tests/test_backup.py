@@ -8,13 +8,12 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import backup, create_app
 from portal.config import TestConfig
 from portal.db import commit
 from portal.extensions import db
-from portal.tenancy import for_centre
 from tenants.complaints.intake import ComplaintDetails, submit_complaint
 from tenants.complaints.models import Category
 from tenants.submissions.models import SubmissionFile, SubmissionStatus
@@ -68,41 +67,6 @@ def run(app, *args):
     return result.exit_code, result.output
 
 
-def test_a_backup_restores_into_an_empty_database_and_the_portal_works(app, centre, populated, empty_target,
-                                                                       tmp_path):
-    counts = backup.row_counts(db.engine)
-    archive = tmp_path / "backups" / "portal.tar.gz"
-    code, output = run(app, "backup", str(archive))
-    assert code == 0, output
-    manifest = backup.read_manifest(archive)
-    assert manifest["alembic_revision"] == backup.head_revision() and manifest["row_counts"] == counts
-    assert manifest["database"]["method"] == ("pg_dump" if db.engine.dialect.name == "postgresql"
-                                              else "sqlite-backup-api")
-    assert [u["size"] for u in manifest["uploads"]] == [len(ESSAY)]
-    assert {"centre-portal", "sqlalchemy", "python"} <= manifest["versions"].keys()
-    qc_email, file_id = quality_contact_of(centre).email, populated.files[0].id
-
-    with empty_target.app_context():
-        assert backup.current_revision(db.engine) is None  # empty: not even a schema
-        code, output = run(empty_target, "restore", str(archive))
-        assert code == 0, output
-        assert backup.row_counts(db.engine) == counts
-        client = empty_target.test_client()
-        assert Auth(client).sign_in(qc_email).status_code == 303
-        for page in ("staff/", "learners/", "submissions/", "cases/", "reports", f"submissions/{populated.id}"):
-            assert client.get(f"/c/{centre.slug}/{page}").status_code == 200, page
-        download = client.get(f"/c/{centre.slug}/submissions/files/{file_id}")
-        assert download.status_code == 200 and download.data == ESSAY
-        stored = db.session.execute(for_centre(SubmissionFile, centre.id)).scalar_one()
-        assert (Path(empty_target.config["UPLOAD_DIR"]) / stored.stored_name).read_bytes() == ESSAY
-
-        code, output = run(empty_target, "restore", str(archive))  # now it is not empty
-        assert code == 1 and "not empty" in output and "--force" in output
-        code, output = run(empty_target, "restore", "--force", str(archive))
-        assert code == 0, output
-        assert backup.row_counts(db.engine) == counts
-
-
 def _rewritten(source: Path, target: Path, *, manifest=None, member=None, data: bytes = b"") -> Path:
     """A copy of the archive with its manifest replaced, or one member's content replaced."""
     with tarfile.open(source, "r:gz") as old, tarfile.open(target, "w:gz") as new:
@@ -117,14 +81,29 @@ def _rewritten(source: Path, target: Path, *, manifest=None, member=None, data: 
     return target
 
 
-def test_restore_refuses_a_damaged_archive_and_an_unknown_revision(app, populated, empty_target, tmp_path):
-    archive = tmp_path / "portal.tar.gz"
-    assert run(app, "backup", str(archive))[0] == 0
+def test_a_backup_restores_into_an_empty_database_and_the_portal_works(app, centre, populated, empty_target,
+                                                                       tmp_path):
+    """Backed up with `flask backup`, refused when damaged or from an unknown release (nothing touched), restored with
+    `flask restore` into an EMPTY database and uploads folder: same row counts, pages open, the file downloads.
+    Then: a second restore is refused (not empty) unless --force; the portable logical dump restores the same."""
+    counts = backup.row_counts(db.engine)
+    archive, logical = tmp_path / "backups" / "portal.tar.gz", tmp_path / "backups" / "logical.tar.gz"
+    for args in (["backup", str(archive)], ["backup", "--logical", str(logical)]):
+        code, output = run(app, *args)
+        assert code == 0, output
     manifest = backup.read_manifest(archive)
+    assert manifest["alembic_revision"] == backup.head_revision() and manifest["row_counts"] == counts
+    assert manifest["database"]["method"] == ("pg_dump" if db.engine.dialect.name == "postgresql"
+                                              else "sqlite-backup-api")
+    assert [u["size"] for u in manifest["uploads"]] == [len(ESSAY)]
+    assert {"centre-portal", "sqlalchemy", "python"} <= manifest["versions"].keys()
     name = manifest["uploads"][0]["name"]
     damaged = _rewritten(archive, tmp_path / "damaged.tar.gz", member=f"uploads/{name}", data=b"not the essay")
     newer = _rewritten(archive, tmp_path / "newer.tar.gz", manifest={**manifest, "alembic_revision": "0099_future"})
+    qc_email, file_id, sha256 = quality_contact_of(centre).email, populated.files[0].id, populated.files[0].sha256
+
     with empty_target.app_context():
+        assert backup.current_revision(db.engine) is None  # empty: not even a schema
         code, output = run(empty_target, "restore", str(damaged))
         assert code == 1 and "does not match its checksum" in output
         code, output = run(empty_target, "restore", str(newer))
@@ -132,17 +111,22 @@ def test_restore_refuses_a_damaged_archive_and_an_unknown_revision(app, populate
         assert backup.current_revision(db.engine) is None  # nothing was touched
         assert not any(Path(empty_target.config["UPLOAD_DIR"]).iterdir())
 
-
-def test_the_portable_logical_dump_restores_the_same_rows(app, populated, empty_target, tmp_path):
-    """Where pg_dump is missing (or with --logical) the portal writes its own dump: the same rows come back."""
-    counts = backup.row_counts(db.engine)
-    archive = tmp_path / "logical.tar.gz"
-    code, output = run(app, "backup", "--logical", str(archive))
-    assert code == 0, output
-    with empty_target.app_context():
         code, output = run(empty_target, "restore", str(archive))
         assert code == 0, output
         assert backup.row_counts(db.engine) == counts
-        file = db.session.execute(select(SubmissionFile)).scalar_one()
-        assert (file.sha256, file.size) == (populated.files[0].sha256, len(ESSAY))
-        assert db.session.execute(select(func.count()).select_from(SubmissionFile)).scalar_one() == 1
+        client = empty_target.test_client()
+        assert Auth(client).sign_in(qc_email).status_code == 303
+        for page in ("staff/", "learners/", "submissions/", "cases/", "reports", f"submissions/{populated.id}"):
+            assert client.get(f"/c/{centre.slug}/{page}").status_code == 200, page
+        download = client.get(f"/c/{centre.slug}/submissions/files/{file_id}")
+        assert download.status_code == 200 and download.data == ESSAY
+
+        code, output = run(empty_target, "restore", str(archive))  # now it is not empty
+        assert code == 1 and "not empty" in output and "--force" in output
+        code, output = run(empty_target, "restore", "--force", str(logical))
+        assert code == 0, output
+        assert backup.row_counts(db.engine) == counts
+        stored = db.session.execute(select(SubmissionFile)).scalar_one()
+        assert stored.sha256 == sha256
+        assert (Path(empty_target.config["UPLOAD_DIR"]) / stored.stored_name).read_bytes() == ESSAY
+        assert Auth(empty_target.test_client()).sign_in(qc_email).status_code == 303
