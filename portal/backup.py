@@ -4,7 +4,7 @@ An archive is a gzipped tar file:
 
     manifest.json            what is in it: versions, the Alembic revision, row counts, every member's sha256
     database/portal.sqlite3  SQLite: a consistent copy made with SQLite's online backup API (the portal may run)
-    database/portal.pgdump   PostgreSQL: `pg_dump --format=custom` (a consistent snapshot; the portal may run)
+    database/portal.pgdump   PostgreSQL: `pg_dump --format=custom --no-owner` (a consistent snapshot; the portal may run)
     database/portal.jsonl    either, when `pg_dump` is not installed (or asked for): a portable logical dump,
                              one JSON line per row, table by table, written by this module
     uploads/<stored name>    every file in UPLOAD_DIR
@@ -231,7 +231,9 @@ def _dump_database(engine: Engine, method: str, folder: Path) -> Path:
             copy.close()
             source.close()
     elif method == PG_DUMP:
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={target}"], _pg_env(engine))
+        # Grants are kept (an application role that does not own the tables needs them back); ownership goes to
+        # whoever restores, as the migrations' owner role should.
+        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}"], _pg_env(engine))
     else:
         with open(target, "w", encoding="utf-8") as out:
             dump_logical(engine, out)
@@ -430,7 +432,7 @@ def _restore_database(engine: Engine, method: str, dumped: Path, manifest: dict,
             target.close()
             source.close()
     elif method == PG_DUMP:  # --clean: each object of the dump replaces the target's (forced restores)
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
+        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               "--exit-on-error",
               f"--dbname={make_url(engine.url).database}", str(dumped)], _pg_env(engine))
     else:

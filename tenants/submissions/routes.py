@@ -25,7 +25,8 @@ FILES_LOST = "Nothing else was lost, but browsers forget chosen files: choose th
 
 
 def in_progress_learners() -> list[Learner]:
-    return list(db.session.execute(scoped_select(Learner).where(Learner.status == LearnerStatus.IN_PROGRESS)
+    return list(db.session.execute(scoped_select(Learner).where(Learner.status == LearnerStatus.IN_PROGRESS,
+                                                                 Learner.erased_at.is_(None))
                                    .order_by(Learner.last_name, Learner.first_name, Learner.id)).scalars())
 
 

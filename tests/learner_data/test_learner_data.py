@@ -30,6 +30,7 @@ from tests.conftest import Auth, quality_contact_of
 from tests.documents.builders import docx_bytes, p
 
 NAME, EMAIL, ENR = ("Sam", "Smith"), "sam.smith@learner.example", "SMI777"
+SAM_AGAIN = {"first_name": "Sam", "last_name": "Smith", "enrolment_number": ENR}
 ESSAY = docx_bytes(p("Sam Smith's essay on leading a team."))
 
 
@@ -197,6 +198,8 @@ def test_export_then_erasure_keeping_the_figures_audited_for_the_awarding_body(a
     assert not db.session.execute(select(OutboundEmail).where(OutboundEmail.to.ilike("%sammy%"))).first()
     again = staff.get(data_url(centre, erased))
     assert "already been erased" not in again.get_data(as_text=True) and "Erased" in again.get_data(as_text=True)
+    assert pseudonym not in staff.get(f"/c/{centre.slug}/submissions/new").get_data(as_text=True)  # no new uploads
+    assert staff.post(f"/c/{centre.slug}/learners/{learner.id}/edit", data=SAM_AGAIN).status_code == 422
     refused = staff.post(data_url(centre, erased, "/erase"), data={"enrolment_number": pseudonym})
     assert refused.status_code == 422 and "already been erased" in refused.get_data(as_text=True)
 
