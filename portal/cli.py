@@ -1,6 +1,9 @@
 """Flask commands: `flask --app wsgi demo` seeds a demonstration workspace."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import click
 from flask import Flask
 from sqlalchemy import select
@@ -21,6 +24,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(uploads_cli)
     app.cli.add_command(seed_scale)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("demo")
@@ -127,3 +132,51 @@ def uploads_check(dry_run: bool, grace_minutes: int) -> None:
         click.echo(f"  {name}")
     if found.missing:
         raise SystemExit(1)
+
+
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+@click.option("--logical", is_flag=True, help="Write the portable logical dump even where pg_dump is installed.")
+def backup_command(destination: Path, logical: bool) -> None:
+    """Back up the database and the uploads folder to one archive (DESTINATION: a file, or a folder for a dated
+    file). The portal may keep running: the database copy is a consistent snapshot."""
+    from flask import current_app
+
+    from portal import backup
+
+    if destination.is_dir():
+        destination = destination / f"portal-backup-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar.gz"
+    try:
+        manifest = backup.backup(destination, engine=db.engine, upload_dir=Path(current_app.config["UPLOAD_DIR"]),
+                                 method=backup.LOGICAL if logical else None)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    rows = sum(manifest["row_counts"].values())
+    click.echo(f"Backed up {manifest['database']['dialect']} ({manifest['database']['method']}, revision "
+               f"{manifest['alembic_revision']}, {rows} rows) and {len(manifest['uploads'])} uploaded file(s) to "
+               f"{destination}")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database and uploads folder that are not empty.")
+def restore_command(source: Path, force: bool) -> None:
+    """Restore a backup made by `flask backup` into this configuration's database and uploads folder.
+
+    Refuses a target that is not empty (unless --force), a damaged archive (checksums) and a backup from a release
+    whose migrations this one does not know. Stop the web and worker processes first."""
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from portal import backup
+
+    try:
+        restored = backup.restore(source, engine=db.engine, upload_dir=Path(current_app.config["UPLOAD_DIR"]),
+                                  force=force, upgrade=lambda revision: upgrade(revision=revision))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    manifest = restored.manifest
+    click.echo(f"Restored {sum(manifest['row_counts'].values())} rows (revision {manifest['alembic_revision']}) and "
+               f"{len(manifest['uploads'])} uploaded file(s) from {source}, made {manifest['created_at']}.")
+    if restored.migrated_from:
+        click.echo(f"Migrated the database from {restored.migrated_from} to {backup.head_revision()}.")

@@ -6,6 +6,7 @@ from tenants.complaints.cases import bp as cases_bp
 from tenants.complaints.report_routes import bp as reports_bp
 from tenants.complaints.routes import bp as complaints_bp
 from tenants.context import add_slug, load_centre
+from tenants.learner_data.routes import bp as learner_data_bp
 from tenants.learners.routes import bp as learners_bp
 from tenants.policy.routes import bp as policy_bp
 from tenants.policy.routes import public_bp as public_policy_bp
@@ -27,6 +28,7 @@ AREAS: tuple[tuple[Blueprint, str | None], ...] = (
     (public_policy_bp, None),
     (submissions_bp, "/submissions"),
     (learners_bp, "/learners"),
+    (learner_data_bp, "/learners"),  # /learners/<id>/data: export and erasure (the Quality contact)
 )
 
 

@@ -138,6 +138,12 @@ TENANT_ROUTES: dict[str, TenantRoute] = {
     "centre.learners.edit": TenantRoute(public=False, records={"learner_id": "learner"}, form=OUR_LEARNER),
     "centre.learners.set_status": TenantRoute(public=False, records={"learner_id": "learner"},
                                               form={"status": "completed"}),
+    # a learner's data (the Quality contact): what is held, the export, the erasure (refused for A's learner, whose
+    # held submission is still with the awarding body: 422, nothing changes)
+    "centre.learner_data.show": TenantRoute(public=False, records={"learner_id": "learner"}),
+    "centre.learner_data.download": TenantRoute(public=False, records={"learner_id": "learner"}, ok=(200,)),
+    "centre.learner_data.erase": TenantRoute(public=False, records={"learner_id": "learner"},
+                                             form={"enrolment_number": "LRN4242"}, ok=(422,)),
     # submissions (centre staff); the control's POSTs run in this order: accept the fee (A's held submission), an
     # upload naming A's learner with no files (422: only validation), withdraw (refused by then: 303 with a message)
     "centre.submissions.tracker_page": TenantRoute(public=False),

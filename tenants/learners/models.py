@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import enum_column
+from portal.db import UTCDateTime, enum_column
 from portal.extensions import db
 from portal.tenancy import CentreOwned
 
@@ -32,6 +33,9 @@ class Learner(CentreOwned, db.Model):
     qualification: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[LearnerStatus] = mapped_column(enum_column(LearnerStatus, "learner_status"),
                                                   default=LearnerStatus.IN_PROGRESS)
+    # Set when the learner's personal data was erased at their request (tenants/learner_data): the row stays,
+    # anonymised, so that the centre's and the awarding body's figures still count their work.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def full_name(self) -> str:

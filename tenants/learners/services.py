@@ -101,6 +101,12 @@ def _validate(centre: Centre, details: LearnerDetails, learner: Learner | None) 
         _refuse_active_staff(centre, details.email)
 
 
+def _refuse_erased(learner: Learner) -> None:
+    if learner.erased_at is not None:
+        raise Refused("This learner's personal data was erased at their request: their record is kept only so that "
+                      "reports count their work, and cannot be changed. Register them again if they return.")
+
+
 def _flush_or_refuse(details: LearnerDetails) -> None:
     """Flush; a learner registered with the same ENR a moment ago (a race) is refused like any duplicate."""
     try:
@@ -129,6 +135,7 @@ def update_learner(centre: Centre, learner: Learner, details: LearnerDetails, *,
     """Change a learner's details (ENR uniqueness and the staff rule as when registering)."""
     if not belongs_to(learner, centre):
         raise LookupError(learner.id)
+    _refuse_erased(learner)
     details = details.normalised()
     _validate(centre, details, learner)
     fields = ("first_name", "last_name", "email", "enrolment_number", "qualification")
@@ -147,6 +154,7 @@ def set_status(centre: Centre, learner: Learner, status: LearnerStatus, *, by: U
     """Mark the qualification completed, or back in progress (refused if the learner is now active staff)."""
     if not belongs_to(learner, centre):
         raise LookupError(learner.id)
+    _refuse_erased(learner)
     if learner.status is status:
         word = "completed" if status is LearnerStatus.COMPLETED else "in progress"
         raise Refused(f"{learner.full_name}'s qualification is already {word}.")

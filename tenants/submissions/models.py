@@ -185,6 +185,15 @@ class Submission(CentreOwned, db.Model):
     def is_resubmission(self) -> bool:
         return self.number > 1
 
+    @property
+    def centre_files(self) -> list[SubmissionFile]:
+        """The files the centre may see. The marked result sheet is part of the result: never shown before
+        release. A sheet replaced by a re-mark (a lead assessor found issues in it) is the awarding body's record
+        only."""
+        released = self.status is SubmissionStatus.RELEASED
+        return [f for f in self.files if f.kind is not FileKind.SUPERSEDED_SHEET
+                and (released or f.kind is not FileKind.MARKED_RESULT_SHEET)]
+
 
 class SubmissionFile(CentreOwned, db.Model):
     """A stored file: kept under a generated name in UPLOAD_DIR, never a name the uploader chose."""

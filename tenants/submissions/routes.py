@@ -17,7 +17,7 @@ from tenants.context import require_member
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.submissions import fees, storage, tracker, upload
 from tenants.submissions.forms import TrackerFilterForm, UploadForm
-from tenants.submissions.models import FileKind, Result, Submission, SubmissionFile, SubmissionStatus
+from tenants.submissions.models import Result, Submission, SubmissionFile, SubmissionStatus
 
 bp = Blueprint("submissions", __name__)
 bp.before_request(require_member)
@@ -26,7 +26,8 @@ FILES_LOST = "Nothing else was lost, but browsers forget chosen files: choose th
 
 
 def in_progress_learners() -> list[Learner]:
-    return list(db.session.execute(scoped_select(Learner).where(Learner.status == LearnerStatus.IN_PROGRESS)
+    return list(db.session.execute(scoped_select(Learner).where(Learner.status == LearnerStatus.IN_PROGRESS,
+                                                                 Learner.erased_at.is_(None))
                                    .order_by(Learner.last_name, Learner.first_name, Learner.id)).scalars())
 
 
@@ -131,20 +132,12 @@ def _fee_text(submission: Submission) -> str:
 
 # --- one submission ----------------------------------------------------------------------------------------------
 
-def _visible_files(submission: Submission) -> list[SubmissionFile]:
-    """The marked result sheet is part of the result: never shown before release. A sheet replaced by a re-mark
-    (a lead assessor found issues in it) is the awarding body's record only."""
-    released = submission.status is SubmissionStatus.RELEASED
-    return [f for f in submission.files if f.kind is not FileKind.SUPERSEDED_SHEET
-            and (released or f.kind is not FileKind.MARKED_RESULT_SHEET)]
-
-
 @bp.get("/<int:submission_id>")
 def show(submission_id: int):
     submission = get_or_404(Submission, submission_id)
     now = utcnow()
     return render_template("submissions/show.html", centre=g.centre, submission=submission,
-                           files=_visible_files(submission), history=tracker.history(submission),
+                           files=submission.centre_files, history=tracker.history(submission),
                            clock=tracker.clock(submission, now), can_resubmit=submission.may_be_resubmitted, now=now,
                            fee_text=_fee_text(submission), confirm_form=ConfirmForm())
 
@@ -173,7 +166,7 @@ def accept_fee(submission_id: int):
 @bp.get("/files/<int:file_id>")
 def download(file_id: int):
     stored = get_or_404(SubmissionFile, file_id)
-    if stored not in _visible_files(stored.submission):
+    if stored not in stored.submission.centre_files:
         abort(404)
     try:
         path = storage.path_of(current_app.config["UPLOAD_DIR"], stored.stored_name)

@@ -113,6 +113,32 @@ def _remove_uncommitted_files(session, transaction) -> None:
         log.warning("removed %s: its database transaction did not commit", path.name)
 
 
+_TO_REMOVE = "uploads_to_remove"
+
+
+def remove_when_committed(upload_dir: str | os.PathLike, stored_names: list[str]) -> None:
+    """Remove stored files once the current transaction commits (their rows deleted with it); if it does not
+    commit, the files stay, as the rows do."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_TO_REMOVE, []).extend(path_of(upload_dir, name) for name in stored_names)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_committed_deletions(session) -> None:
+    if session.in_nested_transaction():
+        return
+    for path in session.info.pop(_TO_REMOVE, []):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _keep_files_of_rolled_back_deletions(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TO_REMOVE, None)
+
+
 def path_of(upload_dir: str | os.PathLike, stored_name: str) -> Path:
     """Where a stored file is. Only generated names are accepted: nothing else can name a path."""
     if not _STORED_NAME.match(stored_name):

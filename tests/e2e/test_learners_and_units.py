@@ -88,3 +88,17 @@ def test_staff_register_find_and_complete_learners(make_centre, page, axe, sign_
     expect(row).to_contain_text("Completed")
     expect(row.get_by_role("status")).to_contain_text("now completed")
     axe(page)
+
+    # The Quality contact's page for a learner's data request (issue 13 §3): the erasure's confirmation step.
+    page.get_by_role("link", name="Export or erase data of Sam Smith ABC123").click()
+    expect(heading(page)).to_have_text("Data held about Sam Smith (ABC123)")
+    axe(page)
+    page.get_by_label("Type the learner's enrolment number (ENR) to confirm").fill("BEN007")
+    page.get_by_role("button", name="Erase the learner's data").click()
+    expect(page.locator(".error-summary")).to_be_focused()
+    axe(page)
+    page.get_by_label("Type the learner's enrolment number (ENR) to confirm").fill("abc123")
+    page.get_by_role("button", name="Erase the learner's data").click()
+    expect(page.get_by_role("status").first).to_contain_text("personal data was erased")
+    expect(heading(page)).to_contain_text("Erased learner")
+    axe(page)
