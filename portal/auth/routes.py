@@ -81,12 +81,12 @@ def second_step():
     if form.validate_on_submit():
         how = two_factor.check_second_factor(user, form.code.data)
         if how is not None:
-            complete_sign_in(user, how=f"a {how}")
+            complete_sign_in(user, how=how)
         commit()  # a wrong code is recorded too: it counts against the account as a wrong password does
         if how is not None:
             next_url = sessions.awaited_next()
             sessions.establish(user, second_factor=how)
-            if how == "recovery code":
+            if how == "a recovery code":
                 left = two_factor.recovery_codes_left(user)
                 flash(f"You signed in with a recovery code: {left} left. Make new ones from "
                       "\"Two-factor sign-in\" if you are running out.", "info")
@@ -117,14 +117,14 @@ def set_up_two_factor():
     def enrol(form):
         codes = two_factor.confirm_enrolment(user, form.code.data)
         if not signed_in:
-            complete_sign_in(user, how="an authenticator code (enrolment)")
+            complete_sign_in(user, how="an authenticator code, setting it up")
         return codes
 
     def signed_in_now(codes):
         if signed_in:
-            session[sessions.SECOND_FACTOR] = "authenticator code"  # this session has proved it too
+            session[sessions.SECOND_FACTOR] = "an authenticator code"  # this session has proved it too
         else:
-            sessions.establish(user, second_factor="authenticator code")
+            sessions.establish(user, second_factor="an authenticator code")
         return private_page(render_template("auth/recovery_codes.html", codes=codes, enrolled=True,
                                             next_url=next_url or home_for(user)))
 

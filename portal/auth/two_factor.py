@@ -135,7 +135,7 @@ def _matching_step(secret: str, code: str) -> int | None:
 
 
 def check_second_factor(user: User, code: str) -> str | None:
-    """How the person proved it is them — "authenticator code" or "recovery code" — or None for a wrong,
+    """How the person proved it is them — "an authenticator code" or "a recovery code" — or None for a wrong,
     reused or paused attempt (a wrong one counts against the account, as a wrong password does)."""
     from portal.auth.services import count_failure, sign_in_paused
 
@@ -159,7 +159,7 @@ def _use_code(user: User, code: str, now: datetime) -> str | None:
             .values(two_factor_last_step=step)
             .execution_options(synchronize_session=False, **{ALL_CENTRES: True}))
         db.session.refresh(user, ["two_factor_last_step"])
-        return "authenticator code" if taken.rowcount == 1 else None
+        return "an authenticator code" if taken.rowcount == 1 else None
     used = db.session.execute(
         update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
                                    RecoveryCode.code_hash == _recovery_hash(code))
@@ -169,7 +169,7 @@ def _use_code(user: User, code: str, now: datetime) -> str | None:
     left = recovery_codes_left(user)
     audit.record("two_factor.recovery_code_used", actor=user, centre_id=user.centre_id, subject=user.email,
                  detail=f"{left} recovery code{'' if left == 1 else 's'} left")
-    return "recovery code"
+    return "a recovery code"
 
 
 # --- reset by a platform admin -----------------------------------------------------------------------------

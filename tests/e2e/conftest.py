@@ -210,7 +210,7 @@ def sign_in(axe) -> Callable[..., None]:
         page.get_by_role("button", name="Sign in", exact=True).click()
         expect(page).not_to_have_url(re.compile(r"/sign-in$"))
         if page.url.endswith("/sign-in/code"):  # an account with two-factor sign-in: its app's code now
-            page.get_by_label("Code").fill(second_factor_code(email))
+            page.get_by_label("Code", exact=True).fill(second_factor_code(email))
             page.get_by_role("button", name="Continue").click()
         expect(page).not_to_have_url(re.compile(r"/sign-in"))
 
