@@ -17,6 +17,8 @@ from flask_login import login_user, logout_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from portal.auth.services import load_session_user
+from portal.auth.two_factor import needs_second_step
 from portal.db import utcnow
 
 SIGNED_IN_AT = "signed_in_at"
@@ -62,8 +64,6 @@ def await_second_factor(user, next_url: str | None) -> None:
 def awaiting_user():
     """The account whose password was just given, if its second step is still open (10 minutes, and only while
     its session token is unchanged: a sign-out everywhere or a reset closes it)."""
-    from portal.auth.services import load_session_user
-
     awaiting = session.get(AWAITING)
     if not isinstance(awaiting, dict) or not isinstance(awaiting.get("at"), int | float):
         return None
@@ -80,9 +80,6 @@ def awaited_next() -> str | None:
 def load_user(session_id: str):
     """flask-login's user loader: the session's account, unless it owes a second factor this session lacks
     (a session from before enrolment, or before the platform admin role): then nobody is signed in."""
-    from portal.auth.services import load_session_user
-    from portal.auth.two_factor import needs_second_step
-
     user = load_session_user(session_id)
     if user is not None and not session.get(SECOND_FACTOR) and needs_second_step(user):
         return None

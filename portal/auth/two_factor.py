@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from portal import audit
 from portal.auth.models import RecoveryCode, Role, User, new_session_token
+from portal.auth.services import count_failure, sign_in_paused
 from portal.db import utcnow
 from portal.extensions import db
 from portal.rules import Refused
@@ -137,8 +138,6 @@ def _matching_step(secret: str, code: str) -> int | None:
 def check_second_factor(user: User, code: str) -> str | None:
     """How the person proved it is them — "an authenticator code" or "a recovery code" — or None for a wrong,
     reused or paused attempt (a wrong one counts against the account, as a wrong password does)."""
-    from portal.auth.services import count_failure, sign_in_paused
-
     now = utcnow()
     if sign_in_paused(user, now):
         return None  # not even checked while paused: a guess then tells nothing
