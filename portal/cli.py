@@ -47,6 +47,10 @@ def demo() -> None:
             where = "awarding body: " + ", ".join(sorted(role.label.lower() for role in user.roles))
         role = " — Quality contact" if user.is_quality_contact else ""
         click.echo(f"  {user.email:<34} {where}{role}")
+        if user.two_factor_enabled:
+            click.echo(f"  {'':<34} two-factor sign-in: add the key {user.two_factor_secret} to an authenticator "
+                       f"app, or print a code with\n  {'':<34} .venv/bin/python -c \"import pyotp; "
+                       f"print(pyotp.TOTP('{user.two_factor_secret}').now())\"")
 
 
 @click.command("seed-scale")

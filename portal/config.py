@@ -70,6 +70,8 @@ class Config:
     TRACKING_LINK_DAYS = 365  # a private tracking link lives a year; re-sending replaces it
     PASSWORD_HASH_PROFILE = "production"
     SET_PASSWORD_LINK_HOURS = 72
+    # "Remember this browser" on the two-factor code page: days without a code (at most 30, whatever this says).
+    TWO_FACTOR_REMEMBER_DAYS = int(os.environ.get("TWO_FACTOR_REMEMBER_DAYS", "30"))
     JOBS_INLINE = REDIS_URL is None
 
     def validate(self) -> None:

@@ -6,6 +6,7 @@ import io
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
+import pyotp
 from flask import current_app
 from sqlalchemy import select
 
@@ -294,6 +295,9 @@ def seed_demo(password: str) -> None:
                     role_grants=[RoleGrant(role=Role.ASSESSMENT)])
     lead = User(email="lead@awarding-body.example", name="Rae Lindqvist", job_title="Lead Assessor",
                 status=AccountStatus.ACTIVE, password_hash=hash_password(password))
+    # A platform admin must sign in with a second factor: the demo admin is enrolled with a fresh secret, which
+    # `flask demo` prints (add it to an authenticator app, or compute the codes with pyotp).
+    admin.two_factor_secret, admin.two_factor_enabled_at = pyotp.random_base32(), utcnow()
     db.session.add_all([admin, assessor, lead])
     db.session.flush()
     roles.appoint(lead, Role.LEAD_ASSESSOR, by=admin)  # appointed by a platform admin, as on the people page

@@ -266,9 +266,36 @@ def make_awarding_body_user(*, email: str, roles, name: str = "Awarding Body"):
 
     user = User(email=email, name=name, status=AccountStatus.ACTIVE, password_hash=hash_password(PASSWORD),
                 role_grants=[RoleGrant(role=Role(r)) for r in roles])
+    if Role.PLATFORM_ADMIN.value in roles:  # a platform admin must sign in with a second factor: enrolled here
+        enrol_two_factor(user)
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def enrol_two_factor(user) -> None:
+    """Give `user` an authenticator, as if they had enrolled (`Auth.sign_in` then answers the second step)."""
+    import pyotp
+
+    from portal.db import utcnow
+
+    user.two_factor_secret, user.two_factor_enabled_at = pyotp.random_base32(), utcnow()
+
+
+def second_factor_code(email: str) -> str:
+    """A code the account's authenticator would show now that the portal has not yet accepted (each code works
+    once): the current time step's, else the next one's (the portal accepts one step either side)."""
+    from sqlalchemy import select
+
+    from portal.auth import two_factor
+    from portal.auth.models import User
+
+    db.session.expire_all()
+    user = db.session.execute(select(User).where(User.email == email)).scalar_one()
+    now, last = two_factor.current_step(), user.two_factor_last_step or 0
+    step = next((s for s in (now, now + 1) if s > last), None)
+    assert step is not None, f"{email} signed in with a code three times in 30 seconds: no unused code is left"
+    return two_factor.code_at(user.two_factor_secret, step)
 
 
 @pytest.fixture
@@ -324,8 +351,12 @@ class Auth:
         self.client = client
 
     def sign_in(self, user_or_email, password: str = PASSWORD):
+        """Sign in; an account enrolled in two-factor sign-in also answers the second step with a fresh code."""
         email = getattr(user_or_email, "email", user_or_email)
-        return self.client.post("/sign-in", data={"email": email, "password": password})
+        response = self.client.post("/sign-in", data={"email": email, "password": password})
+        if response.status_code == 303 and response.location == "/sign-in/code":
+            response = self.client.post("/sign-in/code", data={"code": second_factor_code(email)})
+        return response
 
     def refused_sign_in(self, user_or_email, password: str = PASSWORD):
         """Sign in and expect the refusal (one message for every reason, so it tells nobody which)."""

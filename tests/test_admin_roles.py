@@ -53,6 +53,7 @@ ADMIN_ROUTES: dict[str, AdminRoute] = {
     "admin.audit_log": AdminRoute(),
     "admin.people": AdminRoute(),
     "admin.change_role": AdminRoute(records={"user_id": "person"}),
+    "admin.reset_two_factor": AdminRoute(records={"user_id": "person"}),
     "admin_complaints.queue": AdminRoute(),
     "admin_complaints.case": AdminRoute(records={"complaint_id": "complaint"}),
     "admin_complaints.acknowledge": AdminRoute(records={"complaint_id": "complaint"}),

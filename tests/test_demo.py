@@ -1,6 +1,7 @@
 """`make run` seeds the demo; every sign-in it prints works, and it shows each state of the journeys."""
 import re
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 
@@ -27,9 +28,18 @@ def test_demo_seeds_once_and_its_sign_ins_work(app, client):
     assert len(emails) == 7
     assert re.search(r"assessor@awarding-body\.example\s+awarding body: assessment$", first.output, re.MULTILINE)
     assert re.search(r"lead@awarding-body\.example\s+awarding body: lead assessor$", first.output, re.MULTILINE)
+    # The platform admin signs in with a second factor: the key `flask demo` printed makes the codes.
+    [key] = re.findall(r"add the key ([A-Z2-7]{32}) to an authenticator app", first.output)
     for email in emails:
         response = client.post("/sign-in", data={"email": email, "password": DEMO_PASSWORD})
         assert response.status_code == 303, email
+        if email == "admin@awarding-body.example":
+            assert response.location == "/sign-in/code"
+            response = client.post("/sign-in/code", data={"code": pyotp.TOTP(key).now()})
+            assert response.status_code == 303 and response.location == "/admin/", response.location
+        else:
+            assert not response.location.startswith("/sign-in"), email
+        assert client.get(response.location).status_code == 200, email
         client.post("/sign-out")
     statuses = dict(db.session.execute(select(Centre.status, func.count()).group_by(Centre.status)).all())
     assert statuses == {CentreStatus.APPROVED: 2, CentreStatus.APPLIED: 1}

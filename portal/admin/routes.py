@@ -6,12 +6,13 @@ from portal.admin import queries
 from portal.admin.dashboard import awarding_body_overview
 from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm, RoleForm
 from portal.auth import roles as appointed
+from portal.auth import two_factor
 from portal.auth.models import AccountStatus, Role, User
 from portal.catalogue import services as catalogue
 from portal.catalogue.forms import CentreUnitsForm
 from portal.db import utcnow
 from portal.extensions import db
-from portal.forms import ReasonForm, choices
+from portal.forms import ConfirmForm, ReasonForm, choices
 from portal.mail import OutboundEmail
 from portal.web import attempt, form_page, render, requires_role, save_form, see_other
 from tenants import services as centres
@@ -114,6 +115,7 @@ def _centre_page(centre: Centre, **forms):
                "appoint_form": appoint, "units_form": units_form, **forms}
     has_errors = any(f.errors or f.form_errors for f in context.values())
     return render_template("admin/centre.html", centre=centre, staff=members, approved_units=approved_units,
+                           platform_admin=Role.PLATFORM_ADMIN,
                            available_units=available_units, **context), 422 if has_errors else 200
 
 
@@ -186,6 +188,7 @@ def audit_log():
 @requires_role(Role.PLATFORM_ADMIN)
 def people():
     return render_template("admin/people.html", people=queries.awarding_body_people(), roles=list(Role),
+                           platform_admin=Role.PLATFORM_ADMIN,
                            appointed=appointed.APPOINTED_ROLES, role_form=RoleForm(), active=AccountStatus.ACTIVE)
 
 
@@ -210,3 +213,19 @@ def change_role(user_id: int):
         invalid="Choose the role and whether to appoint or remove it.")
     flash(message, "error" if error else "success")
     return see_other("admin.people")
+
+
+@bp.post("/people/<int:user_id>/two-factor/reset")
+@requires_role(Role.PLATFORM_ADMIN)
+def reset_two_factor(user_id: int):
+    """Reset a person's second factor (a lost phone): a platform admin's decision, audited. Awarding-body staff
+    are listed on the people page, centre staff on their centre's page."""
+    person = db.get_or_404(User, user_id)
+    message, error = attempt(
+        ConfirmForm(), lambda: two_factor.reset(person, by=current_user),
+        done=f"Reset {person.name}'s two-factor sign-in: their sessions have ended, and they set it up again when "
+             f"they next sign in.", invalid="The form has expired: try again.")
+    flash(message, "error" if error else "success")
+    if person.is_awarding_body:
+        return see_other("admin.people")
+    return see_other("admin.centre", centre_id=person.centre_id)

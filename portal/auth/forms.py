@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from portal.forms import email_field
 
@@ -22,3 +22,24 @@ class SetPasswordForm(FlaskForm):
 
 class ForgotPasswordForm(FlaskForm):
     email = email_field()
+
+
+class SecondStepForm(FlaskForm):
+    """The code after the password: from the authenticator app, or one of the recovery codes."""
+
+    code = StringField("Code", validators=[DataRequired("Enter the code from your authenticator app."),
+                                           Length(max=40, message="Enter the 6-digit code or a recovery code.")],
+                       description="The 6-digit code your authenticator app shows now, or one of your recovery "
+                                   "codes if you have lost your phone.",
+                       render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"})
+    remember = BooleanField("Remember this browser for 30 days",
+                            description="Only on a computer that you alone use. You will not be asked for a code "
+                                        "here until then.")
+
+
+class EnrolForm(FlaskForm):
+    """Confirm the authenticator app: the code it shows now."""
+
+    code = StringField("Code from your app", validators=[DataRequired("Enter the 6-digit code your app shows."),
+                                                         Length(max=12, message="Enter the 6-digit code.")],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})

@@ -77,6 +77,11 @@ class User(UserMixin, CentreOwnedOptional, db.Model):
     # Wrong passwords in a row (from any address) and, after a few, when sign-in may be tried again.
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     sign_in_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (portal.auth.two_factor): the TOTP secret, set when enrolment starts and in force once
+    # confirmed with a code (enabled_at); the time step of the last code accepted, so no code works twice.
+    two_factor_secret: Mapped[str | None] = mapped_column(String(32))
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    two_factor_last_step: Mapped[int | None] = mapped_column(Integer)
 
     centre = relationship("Centre", lazy="joined")
     # Loaded only where roles are read: with the signed-in account (one joined query, see
@@ -93,6 +98,10 @@ class User(UserMixin, CentreOwnedOptional, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status is AccountStatus.ACTIVE
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.two_factor_enabled_at is not None
 
     @property
     def is_awarding_body(self) -> bool:
@@ -133,3 +142,15 @@ class PasswordLink(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of an account's single-use recovery codes (for a lost authenticator). Only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -74,18 +74,32 @@ def authenticate(email: str, password: str) -> User | None:
     """
     user = find_user_by_email(email)
     now = utcnow()
-    if user is None or (user.sign_in_paused_until is not None and user.sign_in_paused_until > now):
+    if user is None or sign_in_paused(user, now):
         verify_password(None, password)  # same cost as a real check, so timing tells nothing
         return None
     if not verify_password(user.password_hash, password):
-        _count_failure(user, now)
+        count_failure(user, now)
         return None
     if not may_sign_in(user):
         return None
-    user.failed_sign_ins, user.sign_in_paused_until = 0, None
-    user.last_sign_in_at = now
-    audit.record("signed_in", actor=user, centre_id=user.centre_id, subject=user.email)
     return user
+
+
+def sign_in_paused(user: User, now) -> bool:
+    """True while wrong passwords (or codes) have paused the account's sign-in."""
+    return user.sign_in_paused_until is not None and user.sign_in_paused_until > now
+
+
+def complete_sign_in(user: User, *, how: str = "") -> None:
+    """The person is signed in: the password was right and, where one is owed, so was the second factor.
+
+    Only now does the count of wrong attempts start again: a right password followed by wrong codes keeps
+    counting, so knowing the password never buys fresh guesses at the code.
+    """
+    user.failed_sign_ins, user.sign_in_paused_until = 0, None
+    user.last_sign_in_at = utcnow()
+    audit.record("signed_in", actor=user, centre_id=user.centre_id, subject=user.email,
+                 detail=f"With {how}." if how else "")
 
 
 def pause_after(failures: int) -> timedelta | None:
@@ -95,7 +109,9 @@ def pause_after(failures: int) -> timedelta | None:
     return min(timedelta(minutes=2 ** min(failures - FREE_FAILURES - 1, 10)), LONGEST_PAUSE)
 
 
-def _count_failure(user: User, now) -> None:
+def count_failure(user: User, now, *, what: str = "password") -> None:
+    """Count one wrong `what` ("password" or "code") against the account: a pause after a few, an email at
+    WARN_AFTER."""
     # One UPDATE adds the failure, so wrong passwords arriving together from many addresses all count. Sign-in
     # comes before any centre is current: the account is named by its id.
     db.session.execute(update(User).where(User.id == user.id)
@@ -108,7 +124,10 @@ def _count_failure(user: User, now) -> None:
         user.sign_in_paused_until = now + pause
     if failures == WARN_AFTER and user.status is AccountStatus.ACTIVE:
         audit.record("sign_in_paused", centre_id=user.centre_id, subject=user.email,
-                     detail=f"{failures} wrong passwords in a row")
+                     detail=f"{failures} wrong passwords or codes in a row")
+        if what == "code":
+            _warn_of_wrong_codes(user, failures)
+            return
         queue_email(user.email, "Wrong passwords for your Centre Portal account", (
             f"Hello {user.name},\n\nSomeone has tried to sign in to your Centre Portal account with the wrong "
             f"password {failures} times in a row. To protect it, each further wrong password pauses sign-in "
@@ -116,6 +135,15 @@ def _count_failure(user: User, now) -> None:
             f"new password (it ends the pause at once):\n{link_to('auth.forgot_password')}\n\n"
             "If it was not you, your password has not been given away: nobody signed in. If it keeps happening, "
             "set a new, long password and tell the awarding body.\n"), centre_id=user.centre_id)
+
+
+def _warn_of_wrong_codes(user: User, failures: int) -> None:
+    queue_email(user.email, "Wrong sign-in codes for your Centre Portal account", (
+        f"Hello {user.name},\n\nSomeone has entered your Centre Portal password correctly and then wrong "
+        f"two-factor codes: {failures} wrong attempts in a row. Nobody signed in: each further wrong code pauses "
+        f"sign-in for up to {LONGEST_PAUSE.seconds // 60} minutes.\n\nIf this was not you, someone knows your "
+        f"password: set a new one now (it ends the pause):\n{link_to('auth.forgot_password')}\n\n"
+        "and tell the awarding body.\n"), centre_id=user.centre_id)
 
 
 def issue_password_link(user: User, *, reason: str) -> str:

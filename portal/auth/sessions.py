@@ -13,15 +13,23 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, session
-from flask_login import logout_user
+from flask_login import login_user, logout_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
+from portal.auth.services import load_session_user
+from portal.auth.two_factor import needs_second_step
 from portal.db import utcnow
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 TOUCH_EVERY = 60  # seconds: the cookie is rewritten at most this often just to move the idle clock
+# Between the right password and the second factor the session holds only this (no signed-in user): which
+# account, under which session token, since when, and where to go next. It opens no page.
+AWAITING = "awaiting_second_factor"
+AWAIT_LIMIT = timedelta(minutes=10)
+# Set when the session was established with a second factor (how: code, recovery code, remembered browser).
+SECOND_FACTOR = "second_factor"
 
 
 def idle_limit() -> timedelta:
@@ -36,6 +44,46 @@ def start() -> None:
     """Call at sign-in, after `login_user`: the session's clocks start now."""
     now = utcnow().timestamp()
     session[SIGNED_IN_AT] = session[SEEN_AT] = now
+
+
+def establish(user, *, second_factor: str | None = None) -> None:
+    """Sign `user` in: a fresh session (nothing carried over from before), its clocks starting now."""
+    session.clear()
+    login_user(user)
+    start()
+    if second_factor:
+        session[SECOND_FACTOR] = second_factor
+
+
+def await_second_factor(user, next_url: str | None) -> None:
+    """The password was right but a second factor (or an enrolment) is owed: remember whom, sign nobody in."""
+    session.clear()
+    session[AWAITING] = {"id": user.get_id(), "at": utcnow().timestamp(), "next": next_url}
+
+
+def awaiting_user():
+    """The account whose password was just given, if its second step is still open (10 minutes, and only while
+    its session token is unchanged: a sign-out everywhere or a reset closes it)."""
+    awaiting = session.get(AWAITING)
+    if not isinstance(awaiting, dict) or not isinstance(awaiting.get("at"), int | float):
+        return None
+    if not 0 <= utcnow().timestamp() - awaiting["at"] < AWAIT_LIMIT.total_seconds():
+        return None
+    return load_session_user(str(awaiting.get("id", "")))
+
+
+def awaited_next() -> str | None:
+    awaiting = session.get(AWAITING)
+    return safe_next(awaiting.get("next")) if isinstance(awaiting, dict) else None
+
+
+def load_user(session_id: str):
+    """flask-login's user loader: the session's account, unless it owes a second factor this session lacks
+    (a session from before enrolment, or before the platform admin role): then nobody is signed in."""
+    user = load_session_user(session_id)
+    if user is not None and not session.get(SECOND_FACTOR) and needs_second_step(user):
+        return None
+    return user
 
 
 def check() -> None:
