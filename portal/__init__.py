@@ -61,6 +61,11 @@ def _init_extensions(app: Flask) -> None:
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (Flask runs teardowns in reverse).
     app.teardown_appcontext(close_session_even_if_the_database_went_away)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    if app.config.get("REQUIRE_ROW_LEVEL_SECURITY", True):
+        from portal.tenancy import refuse_roles_that_bypass_row_level_security
+
+        with app.app_context():
+            refuse_roles_that_bypass_row_level_security(db.engine)
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

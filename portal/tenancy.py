@@ -178,6 +178,33 @@ def get_or_404(model: type[T], ident: int) -> T:
     return row
 
 
+class RowLevelSecurityBypassed(RuntimeError):
+    """The portal was about to connect to PostgreSQL as a role that row-level security does not hold."""
+
+
+def refuse_roles_that_bypass_row_level_security(engine) -> None:
+    """Every new connection of `engine` checks its role: a superuser or a BYPASSRLS role would see every centre's
+    rows whatever the policies, so the connection is refused with the reason (docs/row-level-security.md)."""
+
+    @event.listens_for(engine, "connect")
+    def _check_role(dbapi_connection, connection_record) -> None:
+        if engine.dialect.name != "postgresql":
+            return
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            role, superuser, bypassrls = cursor.fetchone()
+        finally:
+            cursor.close()
+            dbapi_connection.rollback()
+        if superuser or bypassrls:
+            dbapi_connection.close()
+            raise RowLevelSecurityBypassed(
+                f"DATABASE_URL connects as {role}, a {'superuser' if superuser else 'BYPASSRLS role'}: row-level "
+                "security would not keep centres apart. Connect as the portal's own role and run migrations with "
+                "MIGRATION_DATABASE_URL (docs/row-level-security.md).")
+
+
 class CrossCentreWrite(RuntimeError):
     """Code tried to write a row of another centre while serving this centre."""
 

@@ -16,9 +16,11 @@ from flask import g
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from portal import create_app
+from portal.config import TestConfig
 from portal.extensions import db
 from portal.mail import EmailStatus, OutboundEmail
-from portal.tenancy import ALL_CENTRES, for_all_centres, working_for_all_centres
+from portal.tenancy import ALL_CENTRES, RowLevelSecurityBypassed, for_all_centres, working_for_all_centres
 from tenants.context import load_centre
 from tenants.learners.models import Learner
 from tenants.models import Centre
@@ -193,3 +195,12 @@ def test_commands_say_they_work_across_centres(app, two_centres, tmp_path):
         db.session.remove()
     assert result.exit_code == 1, result.output
     assert "1 file(s) referenced by a submission but missing" in result.output
+
+
+def test_the_portal_refuses_to_connect_as_a_role_that_bypasses_row_level_security(app):
+    superuser = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=services.POSTGRES_ADMIN_URL)
+    with superuser.app_context():
+        with pytest.raises(RowLevelSecurityBypassed, match="superuser"):
+            db.session.execute(text("SELECT 1"))
+        db.session.remove()
+        db.engine.dispose()
