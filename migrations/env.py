@@ -4,6 +4,9 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine, pool
+
+from portal.tenancy import for_all_centres
 
 config = context.config
 if config.config_file_name is not None:
@@ -11,7 +14,11 @@ if config.config_file_name is not None:
 logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db
-config.set_main_option("sqlalchemy.url", db.engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+# Migrations run as the tables' owner (MIGRATION_DATABASE_URL); the portal itself connects as a role that owns
+# nothing (DATABASE_URL), so row-level security holds it (docs/row-level-security.md). Unset: the app's URL.
+MIGRATION_URL = current_app.config.get("MIGRATION_DATABASE_URL")
+config.set_main_option("sqlalchemy.url", (MIGRATION_URL or db.engine.url.render_as_string(hide_password=False))
+                       .replace("%", "%%"))
 
 
 def include_object(obj, name, type_, reflected, compare_to):
@@ -34,7 +41,11 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with db.engine.connect() as connection:
+    engine = create_engine(MIGRATION_URL, poolclass=pool.NullPool) if MIGRATION_URL else db.engine
+    # Migrations are the system's work across all centres, and the owner is held to row-level security too
+    # (FORCE): each transaction says portal.all_centres=on (portal.tenancy).
+    for_all_centres()
+    with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=db.metadata, include_object=include_object,
                           **conf_args)
         with context.begin_transaction():

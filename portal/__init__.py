@@ -61,6 +61,11 @@ def _init_extensions(app: Flask) -> None:
     # Registered after Flask-SQLAlchemy's own teardown, so it runs first (Flask runs teardowns in reverse).
     app.teardown_appcontext(close_session_even_if_the_database_went_away)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    if app.config.get("REQUIRE_ROW_LEVEL_SECURITY", True):
+        from portal.tenancy import refuse_roles_that_bypass_row_level_security
+
+        with app.app_context():
+            refuse_roles_that_bypass_row_level_security(db.engine)
     login_manager.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -104,18 +109,30 @@ def _register_blueprints(app: Flask) -> None:
     from portal.invoicing.routes import admin_bp as admin_invoicing_bp
     from portal.invoicing.routes import centre_bp as centre_invoicing_bp
     from portal.public.routes import bp as public_bp
+    from portal.tenancy import for_all_centres
     from tenants.routes import centre_blueprint
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(catalogue_bp, url_prefix="/admin")  # /admin/units, /admin/centres/<id>/units
-    app.register_blueprint(admin_complaints_bp, url_prefix="/admin/complaints")
-    app.register_blueprint(admin_assessment_bp, url_prefix="/admin/assessment")
-    app.register_blueprint(admin_reports_bp, url_prefix="/admin")  # /admin/reports, /admin/reports.csv
-    app.register_blueprint(admin_eqa_bp, url_prefix="/admin")  # /admin/eqa
-    app.register_blueprint(admin_invoicing_bp, url_prefix="/admin")  # /admin/invoices, /admin/fees, /admin/jobs
-    app.register_blueprint(complaints_bp, url_prefix="/complaints")
+    def across_centres(blueprint):
+        # The awarding body's pages, the public's and signing in serve no one centre: they declare that they work
+        # across centres (row-level security, portal.tenancy). Centre pages (/c/<slug>) serve their centre only.
+        if not getattr(blueprint, "for_all_centres", False):
+            blueprint.url_value_preprocessor(lambda endpoint, values: for_all_centres())
+            blueprint.for_all_centres = True
+        return blueprint
+
+    app.register_blueprint(across_centres(public_bp))
+    app.register_blueprint(across_centres(auth_bp))
+    app.register_blueprint(across_centres(admin_bp), url_prefix="/admin")
+    # /admin/units, /admin/centres/<id>/units
+    app.register_blueprint(across_centres(catalogue_bp), url_prefix="/admin")
+    app.register_blueprint(across_centres(admin_complaints_bp), url_prefix="/admin/complaints")
+    app.register_blueprint(across_centres(admin_assessment_bp), url_prefix="/admin/assessment")
+    # /admin/reports, /admin/reports.csv
+    app.register_blueprint(across_centres(admin_reports_bp), url_prefix="/admin")
+    app.register_blueprint(across_centres(admin_eqa_bp), url_prefix="/admin")  # /admin/eqa
+    # /admin/invoices, /admin/fees, /admin/jobs
+    app.register_blueprint(across_centres(admin_invoicing_bp), url_prefix="/admin")
+    app.register_blueprint(across_centres(complaints_bp), url_prefix="/complaints")
     # A centre's invoices are the awarding body's pages served inside the centre's workspace.
     app.register_blueprint(centre_blueprint((centre_invoicing_bp, "/invoices")), url_prefix="/c/<slug>")
     # The centre's overview shows its invoices too: the awarding body's layer adds them (tenants/overview.py).

@@ -1,6 +1,7 @@
 """Flask commands: `flask --app wsgi demo` seeds a demonstration workspace."""
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,20 +13,36 @@ from portal.catalogue.seed import catalogue_cli
 from portal.documents.cli import wordcount
 from portal.extensions import db
 from portal.invoicing.cli import invoices_cli
+from portal.tenancy import for_all_centres
 
 DEMO_PASSWORD = "demo-password-2026"
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(demo)
-    app.cli.add_command(wordcount)
-    app.cli.add_command(complaints_cli)
-    app.cli.add_command(invoices_cli)
-    app.cli.add_command(catalogue_cli)
-    app.cli.add_command(uploads_cli)
-    app.cli.add_command(seed_scale)
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
+    for command in (demo, wordcount, complaints_cli, invoices_cli, catalogue_cli, uploads_cli, seed_scale,
+                    backup_command, restore_command):
+        app.cli.add_command(as_system_work(command))
+    # `flask shell` is an operator's: it works across centres too, said here rather than left to chance.
+    app.shell_context_processor(lambda: for_all_centres() or {})
+
+
+def as_system_work(command: click.Command) -> click.Command:
+    """Every portal command (and each command of a group) is the system's work across all centres: it declares
+    so before it runs (row-level security, portal.tenancy.for_all_centres)."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            as_system_work(sub)
+    elif command.callback is not None and not getattr(command.callback, "for_all_centres", False):
+        callback = command.callback
+
+        @functools.wraps(callback)
+        def run(*args, **kwargs):
+            for_all_centres()
+            return callback(*args, **kwargs)
+
+        run.for_all_centres = True
+        command.callback = run
+    return command
 
 
 @click.command("demo")

@@ -31,6 +31,11 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'portal.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The tables' owner, for `flask db upgrade` only; DATABASE_URL is then a role that owns nothing, which
+    # PostgreSQL's row-level security holds to one centre's rows (docs/row-level-security.md). Unset: DATABASE_URL.
+    MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL") or None
+    # On PostgreSQL the portal refuses to connect as a superuser or a BYPASSRLS role (they see every centre's rows).
+    REQUIRE_ROW_LEVEL_SECURITY = _bool("REQUIRE_ROW_LEVEL_SECURITY", True)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
@@ -97,6 +102,8 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    MIGRATION_DATABASE_URL = None  # tests/services.py gives the owner's URL where the suite migrates
+    REQUIRE_ROW_LEVEL_SECURITY = True  # the suite's PostgreSQL pass connects as the application's role
     REDIS_URL = None
     JOBS_INLINE = True
     RATELIMIT_STORAGE_URI = "memory://"

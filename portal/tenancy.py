@@ -17,13 +17,23 @@ Four parts, after redash's `BelongsToOrgMixin` + `get_by_id_and_org`:
 
 The safety net does not see explicit join ON clauses, `has()/any()`, unions or Core statements, so
 views use the helpers, and a test walks every tenant route as another centre's member.
+
+5. behind all of it, on PostgreSQL, row-level security (migration 0010_rls, docs/row-level-security.md): each
+   transaction tells the database whose work it is — `portal.centre_id` (a centre's pages: `serve_centre`, called
+   where the centre of the URL is found) or `portal.all_centres` (the awarding body's and the system's work:
+   `for_all_centres`, declared by the awarding body's blueprints, every job and every command) — and the
+   database shows no other centre's row whatever the query. Work that declares neither sees no centre's row at
+   all. One statement inside a centre's pages may read across centres with the `ALL_CENTRES` execution option,
+   which lifts both walls for that statement only.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Protocol, TypeVar
 
 from flask import abort, g, has_app_context
-from sqlalchemy import ForeignKey, event, inspect, or_, select
+from sqlalchemy import Engine, ForeignKey, event, inspect, or_, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql.elements import BindParameter
 
@@ -67,6 +77,49 @@ def current_centre_id() -> int | None:
     if not has_app_context():
         return None
     return g.get("tenant_centre_id")
+
+
+def is_for_all_centres() -> bool:
+    """Whether the current work was declared the awarding body's or the system's (see `for_all_centres`)."""
+    return has_app_context() and current_centre_id() is None and bool(g.get("tenant_all_centres"))
+
+
+def serve_centre(centre_id: int) -> None:
+    """From now on this request serves `centre_id`'s pages: the safety net filters to it and, on PostgreSQL, the
+    database shows only its rows. Called in one place, where the centre of the URL is found
+    (`tenants.context.load_centre`)."""
+    g.tenant_centre_id = centre_id
+    _tell_the_open_transaction()
+
+
+def for_all_centres() -> None:
+    """Declare the current work the awarding body's or the system's: it may read and write every centre's rows.
+
+    Declared explicitly by each kind of such work — the awarding body's, the public's and the sign-in pages
+    (`create_app`), jobs (`jobs.job`), Flask commands (`portal.cli`), migrations (migrations/env.py) — never
+    assumed: work that declares nothing sees no centre's row on PostgreSQL. A centre's pages, once their centre
+    is current, stay that centre's whatever this says. Outside an app context there is no database to tell."""
+    if not has_app_context():
+        return
+    g.tenant_all_centres = True
+    _tell_the_open_transaction()
+
+
+@contextlib.contextmanager
+def working_for_all_centres() -> Iterator[None]:
+    """Run a block as the awarding body's or the system's work (a job run inline inside a centre's request, say),
+    then give the request back its own scope."""
+    saved = g.get("tenant_centre_id"), g.get("tenant_all_centres")
+    g.pop("tenant_centre_id", None)
+    g.tenant_all_centres = True
+    _tell_the_open_transaction()
+    try:
+        yield
+    finally:
+        g.tenant_centre_id, g.tenant_all_centres = saved
+        if saved[0] is None:
+            g.pop("tenant_centre_id")
+        _tell_the_open_transaction()
 
 
 def scoped_select(model: type[T]):
@@ -128,15 +181,44 @@ def get_or_404(model: type[T], ident: int) -> T:
     return row
 
 
+class RowLevelSecurityBypassed(RuntimeError):
+    """The portal was about to connect to PostgreSQL as a role that row-level security does not hold."""
+
+
+def refuse_roles_that_bypass_row_level_security(engine) -> None:
+    """Every new connection of `engine` checks its role: a superuser or a BYPASSRLS role would see every centre's
+    rows whatever the policies, so the connection is refused with the reason (docs/row-level-security.md)."""
+
+    @event.listens_for(engine, "connect")
+    def _check_role(dbapi_connection, connection_record) -> None:
+        if engine.dialect.name != "postgresql":
+            return
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            role, superuser, bypassrls = cursor.fetchone()
+        finally:
+            cursor.close()
+            dbapi_connection.rollback()
+        if superuser or bypassrls:
+            dbapi_connection.close()
+            raise RowLevelSecurityBypassed(
+                f"DATABASE_URL connects as {role}, a {'superuser' if superuser else 'BYPASSRLS role'}: row-level "
+                "security would not keep centres apart. Connect as the portal's own role and run migrations with "
+                "MIGRATION_DATABASE_URL (docs/row-level-security.md).")
+
+
 class CrossCentreWrite(RuntimeError):
     """Code tried to write a row of another centre while serving this centre."""
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _filter_reads(state) -> None:
+def _filter_reads(state):
+    if state.execution_options.get(ALL_CENTRES):
+        return _lift_for_one_statement(state)
     centre_id = current_centre_id()
-    if centre_id is None or not state.is_select or state.execution_options.get(ALL_CENTRES):
-        return
+    if centre_id is None or not state.is_select:
+        return None
     state.statement = state.statement.options(
         with_loader_criteria(CentreOwned, lambda cls: cls.centre_id == centre_id, include_aliases=True),
         # Awarding-body rows (NULL) are not another centre's: an audit event by ILM staff keeps its actor.
@@ -144,6 +226,7 @@ def _filter_reads(state) -> None:
                              lambda cls: or_(cls.centre_id == centre_id, cls.centre_id.is_(None)),
                              include_aliases=True),
     )
+    return None
 
 
 @event.listens_for(Session, "before_flush")
@@ -166,3 +249,56 @@ def _guard_writes(session, flush_context, instances) -> None:
             raise CrossCentreWrite(f"{type(obj).__name__} moved between centres in centre {centre_id}")
         if obj.centre_id is not None and obj.centre_id != centre_id:
             raise CrossCentreWrite(f"{type(obj).__name__} of centre {obj.centre_id} in centre {centre_id}")
+
+
+# --- row-level security (PostgreSQL): the settings every transaction starts with --------------------------------
+
+def _database_scope() -> tuple[str, str]:
+    """The values of portal.centre_id and portal.all_centres for the current work ('' and 'off': nothing)."""
+    centre_id = current_centre_id()
+    if centre_id is not None:
+        return str(centre_id), "off"
+    return "", "on" if is_for_all_centres() else "off"
+
+
+def _set_scope(dbapi_connection, centre_id: str, all_centres: str) -> None:
+    # Straight on the driver's connection: inside the `begin` event SQLAlchemy's own execute would begin again;
+    # and the setting is part of starting a transaction, not one of the page's statements (count_queries).
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT set_config('portal.centre_id', %s, true), set_config('portal.all_centres', %s, true)",
+                       (centre_id, all_centres))
+    finally:
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _scope_each_transaction(connection) -> None:
+    """Every transaction on PostgreSQL starts with the current work's scope (SET LOCAL: it ends with the
+    transaction, so a pooled connection never carries one request's centre into the next; a session that
+    commits mid-request starts its next transaction with the scope again)."""
+    if connection.dialect.name == "postgresql":
+        _set_scope(connection.connection.dbapi_connection, *_database_scope())
+
+
+def _tell_the_open_transaction() -> None:
+    """The scope changed while the session may hold a transaction (the centre's lookup by slug opened it): tell it."""
+    session = db.session()
+    if not session.in_transaction():
+        return  # the next transaction's `begin` sets it
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _set_scope(connection.connection.dbapi_connection, *_database_scope())
+
+
+def _lift_for_one_statement(state):
+    """An `ALL_CENTRES` statement inside scoped work: portal.all_centres is on for it alone."""
+    connection = state.session.connection()
+    if connection.dialect.name != "postgresql" or is_for_all_centres():
+        return None
+    raw = connection.connection.dbapi_connection
+    centre_id, _ = _database_scope()
+    _set_scope(raw, centre_id, "on")
+    result = state.invoke_statement()  # psycopg has every row in hand once the statement returns
+    _set_scope(raw, centre_id, "off")  # not reached on an error: the failed transaction is rolled back anyway
+    return result

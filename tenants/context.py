@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db, login_manager
-from portal.tenancy import belongs_to
+from portal.tenancy import ALL_CENTRES, belongs_to, serve_centre
 from tenants.models import Centre, CentreStatus
 
 
@@ -19,11 +19,13 @@ def load_centre(endpoint: str | None, values: dict | None) -> None:
         select(Centre).where(Centre.slug == slug,
                              Centre.status.in_((CentreStatus.APPROVED, CentreStatus.SUSPENDED,
                                                 CentreStatus.CLOSED)))
+        # Which centre the URL names is found among all centres: none is current yet.
+        .execution_options(**{ALL_CENTRES: True})
     ).scalar_one_or_none()
     if centre is None:
         abort(404)
     g.centre = centre
-    g.tenant_centre_id = centre.id  # switches on the scoping safety net (portal.tenancy)
+    serve_centre(centre.id)  # the safety net and, on PostgreSQL, row-level security now serve this centre alone
 
 
 def add_slug(endpoint: str, values: dict) -> None:

@@ -17,7 +17,7 @@ from email import message_from_bytes, policy
 from itertools import count
 
 import pytest
-from flask import Flask, has_app_context
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from jinja2 import BytecodeCache
 from sqlalchemy import Engine, event
@@ -25,6 +25,7 @@ from sqlalchemy import Engine, event
 from portal import create_app
 from portal.config import TestConfig
 from portal.extensions import db
+from portal.tenancy import for_all_centres
 from tests import services
 
 PASSWORD = "correct horse battery staple"
@@ -34,11 +35,15 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """One database per test run, migrated to head."""
+    """One database per test run, migrated to head. On PostgreSQL the migrations run as the tables' owner and the
+    URL given to the tests is the application's role, which owns nothing: row-level security holds it, as in
+    production (tests/services.py, docs/row-level-security.md)."""
     if os.environ.get("TEST_DATABASE") == "postgres":
-        url = services.create_postgres_database()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+        url, _ = services.migrated_postgres_database()
+        yield url
+        services.drop_postgres_database(url)
+        return
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         from flask_migrate import upgrade
@@ -46,8 +51,6 @@ def database_url(tmp_path_factory):
         upgrade()
         db.engine.dispose()
     yield url
-    if url.startswith("postgresql"):
-        services.drop_postgres_database(url)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -207,8 +210,13 @@ def app(database_url, smtp_server, app_overrides, tmp_path):
                                     "MAIL_PORT": port, "UPLOAD_DIR": str(tmp_path / "uploads"), **app_overrides})
     app.test_client_class = IsolatedClient
     with app.app_context():
+        # The test itself sets up centres, reads across them and checks what pages did: the system's work, said
+        # explicitly (portal.tenancy). Each request made through the client has its own context and scope.
+        for_all_centres()
         yield app
         db.session.remove()
+        g.pop("tenant_centre_id", None)  # whatever the test left: emptying every table is work across all centres
+        for_all_centres()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())

@@ -51,11 +51,60 @@ def create_postgres_database() -> str:
 
 
 def drop_postgres_database(url: str) -> None:
+    """Drop the database, and the application's role made for it (`app_role_for`) if there is one."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(_psycopg_url(POSTGRES_ADMIN_URL), autocommit=True, connect_timeout=3) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'DROP ROLE IF EXISTS "{_app_role_name(name)}"')
+
+
+def _app_role_name(database: str) -> str:
+    return database.replace("portal_test_", "portal_app_", 1)
+
+
+def app_role_for(url: str) -> str:
+    """Make the role the portal connects as, for the database at `url` (made by `create_postgres_database`):
+    it can log in and read and write every table, owns none, is no superuser and cannot bypass row-level
+    security — as in production (docs/row-level-security.md). Roles belong to the whole server and other test
+    runs go on beside this one, so the role is this database's alone and goes with it. Returns its URL.
+
+    Call it before migrating: the default privileges give the role every table the migrations make."""
+    import psycopg
+
+    database = url.rsplit("/", 1)[1]
+    role = _app_role_name(database)
+    with psycopg.connect(_psycopg_url(POSTGRES_ADMIN_URL), autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE')
+        conn.execute(f'GRANT CONNECT ON DATABASE "{database}" TO "{role}"')
+    with psycopg.connect(_psycopg_url(url), autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+        conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES '
+                     f'TO "{role}"')
+        conn.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "{role}"')
+    owner_part, _, host_part = url.partition("@")
+    return owner_part.rsplit("//", 1)[0] + f"//{role}@" + host_part
+
+
+def migrated_postgres_database() -> tuple[str, str]:
+    """A fresh PostgreSQL database migrated to head by its owner, and the application's role for it.
+
+    Returns (the app role's URL, the owner's URL): the portal connects with the first, migrations with the second
+    (MIGRATION_DATABASE_URL), as in production."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.config import TestConfig
+    from portal.extensions import db
+
+    owner_url = create_postgres_database()
+    app_url = app_role_for(owner_url)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=app_url, MIGRATION_DATABASE_URL=owner_url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return app_url, owner_url
 
 
 def redis_or_fail():

@@ -22,7 +22,8 @@ def _grant(role: str) -> None:
 
 
 def test_the_lead_assessor_role_is_allowed_after_the_upgrade_and_gone_after_the_downgrade(empty_database):  # noqa: F811
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_database)
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=empty_database,
+                     REQUIRE_ROW_LEVEL_SECURITY=False)  # migrations, as the owner
     with app.app_context():
         upgrade(revision="0004_invoicing")
         with pytest.raises(IntegrityError):

@@ -20,7 +20,7 @@ from portal.auth.models import AccountStatus, User
 from portal.config import TestConfig
 from portal.db import commit
 from portal.extensions import db
-from portal.tenancy import ALL_CENTRES, CrossCentreWrite, get_or_404, scoped_select
+from portal.tenancy import ALL_CENTRES, CrossCentreWrite, get_or_404, scoped_select, serve_centre
 from portal.workdays import Nation
 from tenants import services as centres
 from tenants.complaints.intake import ComplaintDetails, submit_complaint
@@ -533,7 +533,8 @@ def test_suspended_and_closed_centres_keep_a_public_page_saying_so(centre, clien
 def serving(app, centre: Centre):
     """Inside a request for `centre`'s pages, as tenants.context.load_centre leaves it."""
     with app.test_request_context(f"/c/{centre.slug}/"):
-        g.centre, g.tenant_centre_id = centre, centre.id
+        g.centre = centre
+        serve_centre(centre.id)
         try:
             yield
         finally:
@@ -601,8 +602,9 @@ def test_scoped_select_outside_a_centre_is_a_programming_error(app, learners):
 
 
 def test_a_new_row_of_another_centre_is_refused_at_flush(app, pair, learners):
+    b_id = pair.b.id  # read before: inside A's pages B's row is not there to read (row-level security)
     with serving(app, pair.a):
-        db.session.add(Learner(centre_id=pair.b.id, first_name="Eve", last_name="Evil", enrolment_number="X"))
+        db.session.add(Learner(centre_id=b_id, first_name="Eve", last_name="Evil", enrolment_number="X"))
         with pytest.raises(CrossCentreWrite):
             db.session.flush()
     assert _learner_ids() == set(learners.values())

@@ -14,8 +14,6 @@ import psycopg
 import pytest
 from sqlalchemy import select
 
-from portal import create_app
-from portal.config import TestConfig
 from portal.extensions import db
 from tenants.complaints.models import Complaint, ComplaintStage, TrackingLink
 from tests import services
@@ -27,13 +25,7 @@ RESTARTS = 3  # each one drops every connection, busy or idle, as a restart does
 
 @pytest.fixture(scope="module")
 def database_url():
-    url = services.create_postgres_database()
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
-        db.engine.dispose()
+    url, _ = services.migrated_postgres_database()  # the application's role, under row-level security
     yield url
     services.drop_postgres_database(url)
 

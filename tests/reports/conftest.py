@@ -15,6 +15,7 @@ from flask import g
 
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.tenancy import serve_centre
 from portal.workdays import Nation
 from tenants.complaints.models import (
     Category,
@@ -102,7 +103,8 @@ def build_case(centre, *, received: datetime, category: Category = Category.OTHE
 def serving(app, centre):
     """Inside a request for `centre`'s pages, as tenants.context.load_centre leaves it."""
     with app.test_request_context(f"/c/{centre.slug}/reports"):
-        g.centre, g.tenant_centre_id = centre, centre.id
+        g.centre = centre
+        serve_centre(centre.id)
         try:
             yield
         finally:
