@@ -153,6 +153,7 @@ def test_a_complaint_from_the_centre_to_the_final_stage_and_the_regulator(
         expect(centre_staff.get_by_role("heading", name=f"Act on {stage}")).to_be_visible()
         centre_staff.get_by_role("button", name="Acknowledge").click()
         expect(flash(centre_staff)).to_contain_text("Acknowledged")
+        expect(centre_staff.locator(".flashes")).to_be_focused()  # the confirmation, not the top of the page
         axe(centre_staff)
         if number == 1:
             centre_staff.get_by_label("Note or update").fill("We are asking your tutor for the feedback.")
