@@ -8,14 +8,16 @@ from collections.abc import Callable
 
 from flask import Flask, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from portal.db import commit
 from portal.extensions import db, htmx, login_manager
-from portal.forms import apply_refusal
+from portal.forms import apply_refusal, max_length
 from portal.rules import Refused
 from portal.workdays import to_london
 
@@ -187,6 +189,18 @@ def requires_role(*roles) -> Callable:
     return decorate
 
 
+@pass_context
+def page_has_errors(context) -> bool:
+    """Whether a form on the page being rendered carries errors: its title then starts with "Error:" (GOV.UK)."""
+    return any(isinstance(value, FlaskForm) and (value.errors or value.form_errors)
+               for value in context.get_all().values())
+
+
+def reference(value) -> Markup:
+    """A reference ("C-100001-000009") that never breaks across lines mid-code."""
+    return Markup('<span class="ref">{}</span>').format(value)
+
+
 def _london(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
     return to_london(moment).strftime(fmt) if moment else ""
 
@@ -267,6 +281,9 @@ def bound_route_numbers(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Attach template helpers, error pages and headers."""
     app.jinja_env.filters["london"] = _london
+    app.jinja_env.filters["ref"] = reference
+    app.jinja_env.globals["max_length"] = max_length
+    app.jinja_env.globals["page_has_errors"] = page_has_errors
     app.jinja_env.globals["htmx_version"] = "2.0.11"
     app.jinja_env.finalize = _without_bidi_controls
     app.after_request(_security_headers)

@@ -20,6 +20,9 @@ CENTRE_FIRST = ("Learners complain to their centre first. Use your centre's comp
 class DirectComplaintForm(ComplaintQuestions, FlaskForm):
     """A complaint straight to the awarding body, from a centre or a member of the public (SPEC §5.3)."""
 
+    # Shown before the questions (the error summary's order).
+    page_order = ("learner_at_centre", "name", "email", "as_centre", "centre_number")
+
     learner_at_centre = RadioField(
         "Are you a learner at a centre complaining about that centre or its staff?", choices=YES_NO,
         validators=[DataRequired("Say whether you are a learner complaining about your centre.")])

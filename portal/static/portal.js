@@ -102,3 +102,36 @@
   document.addEventListener("DOMContentLoaded", () => label(document));
   document.addEventListener("htmx:load", (event) => label(event.target));
 })();
+
+// GOV.UK character count: under a long text box, how many characters are left (or over), updated as the person
+// types; a screen reader hears it once they pause (a separate polite live region, so it is not read on every key).
+(function () {
+  const number = (value) => value.toLocaleString("en-GB");
+  function update(message, textarea, live) {
+    const left = Number(message.dataset.characterCount) - textarea.value.length;
+    const text = left >= 0 ? `You have ${number(left)} character${left === 1 ? "" : "s"} remaining`
+      : `You have ${number(-left)} character${left === -1 ? "" : "s"} too many`;
+    message.textContent = text;
+    message.classList.toggle("field-error", left < 0);
+    if (live) {
+      clearTimeout(live.timer);
+      live.timer = setTimeout(() => { live.textContent = text; }, 1000);
+    }
+  }
+  function attach(root) {
+    const messages = root.querySelectorAll ? root.querySelectorAll("[data-character-count]") : [];
+    messages.forEach((message) => {
+      const textarea = document.getElementById(message.id.replace(/-info$/, ""));
+      if (!textarea || message.dataset.counting) return;
+      message.dataset.counting = "yes";
+      const live = document.createElement("div");
+      live.className = "visually-hidden";
+      live.setAttribute("aria-live", "polite");
+      message.after(live);
+      update(message, textarea, null);
+      textarea.addEventListener("input", () => update(message, textarea, live));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => attach(document));
+  document.addEventListener("htmx:load", (event) => attach(event.target));
+})();

@@ -45,7 +45,8 @@ class ComplaintQuestions(Honeypot):
     """What every complainant tells us (SPEC §5.2), to a centre or to the awarding body directly."""
 
     summary = TextAreaField("What is your complaint about?", validators=[
-        DataRequired("Tell us what your complaint is about."), Length(max=10000)], **TEXT)
+        DataRequired("Tell us what your complaint is about."),
+        Length(max=10000, message="Describe your complaint in 10,000 characters or fewer")], **TEXT)
     subject = RadioField("What does it concern?", choices=choices((s.value, s.label) for s in Subject),
                          validators=[DataRequired("Choose what your complaint concerns.")])
     category = SelectField("Which of these fits best?",
@@ -72,6 +73,8 @@ class ComplaintQuestions(Honeypot):
 
 class ComplaintForm(ComplaintQuestions, FlaskForm):
     """A learner's complaint to their centre."""
+
+    page_order = ("name", "email", "enrolment_number")  # shown before the questions (the error summary's order)
 
     name = name_field("Your full name", "Enter your full name.")
     email = email_field("Your email address", description="We send your reference and a private link to follow "

@@ -14,7 +14,7 @@ FORMAT_HINT = "Leave a blank line between paragraphs. Start a line with a hyphen
 
 
 def _length(limit: int) -> Length:
-    return Length(max=limit, message=f"Use {limit:,} characters or fewer.")
+    return Length(max=limit)  # the error names the field (portal.forms.length_message)
 
 
 class WorkingDaysField(IntegerField):
