@@ -30,6 +30,22 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def id_or_none(value):
+    """`coerce=` for a select of records: the id, or None for the empty choice (then DataRequired says why)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def assign_choices(field, people, current_id: int | None) -> None:
+    """Fill an "Assign to" select with `people` ((id, label) pairs). Nobody assigned yet: an empty first choice,
+    so the page never looks as if the first person were assigned; otherwise the current person is selected."""
+    field.choices = choices(([("", "Choose a person")] if current_id is None else []) + list(people))
+    if field.data is None and current_id is not None:
+        field.data = current_id
+
+
 def email_field(label: str = "Email address", **kwargs) -> StringField:
     return StringField(label, filters=[strip], validators=[DataRequired("Enter an email address."),
                                           Email("Enter an email address like name@example.org.",

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.forms import email_field, name_field
+from portal.forms import email_field, id_or_none, name_field
 from tenants.complaints.forms import ComplaintQuestions
 from tenants.models import Centre
 
@@ -69,7 +69,7 @@ class ResendForm(FlaskForm):
 # --- awarding-body staff -----------------------------------------------------------------------------------
 
 class AssignForm(FlaskForm):
-    assignee = SelectField("Assign to", coerce=int, validators=[DataRequired("Choose who handles this stage.")])
+    assignee = SelectField("Assign to", coerce=id_or_none, validators=[DataRequired("Choose who handles this stage.")])
 
 
 class UpdateForm(FlaskForm):

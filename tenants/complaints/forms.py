@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import choices, email_field, name_field
+from portal.forms import choices, email_field, id_or_none, name_field
 from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Category, Subject
 
@@ -118,7 +118,7 @@ class UpdateForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    assignee = SelectField("Assign to", coerce=int, validators=[DataRequired("Choose who handles this stage.")])
+    assignee = SelectField("Assign to", coerce=id_or_none, validators=[DataRequired("Choose who handles this stage.")])
 
 
 class ExtendForm(FlaskForm):
