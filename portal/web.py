@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import secrets
+import time
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
@@ -16,7 +18,7 @@ from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from portal.db import commit
-from portal.extensions import db, htmx, login_manager
+from portal.extensions import db, htmx, limiter, login_manager
 from portal.forms import apply_refusal, max_length
 from portal.rules import Refused
 from portal.workdays import to_london
@@ -237,6 +239,16 @@ def _security_headers(response):
     return response
 
 
+def _wait_for_limit() -> str:
+    """How long until the breached rate limit lets this address try again, in words ("2 minutes")."""
+    current = limiter.current_limit
+    seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def _error(status: int, title: str, message: str):
     return render_template("error.html", status=status, title=title, message=message), status
 
@@ -310,7 +322,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        return _error(429, "Too many attempts", "Please wait a minute and try again.")
+        return _error(429, "Too many attempts", f"Wait {_wait_for_limit()} and try again. Nothing you sent was "
+                      "saved.")
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
