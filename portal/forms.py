@@ -30,6 +30,22 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def id_or_none(value):
+    """`coerce=` for a select of records: the id, or None for the empty choice (then DataRequired says why)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def assign_choices(field, people, current_id: int | None) -> None:
+    """Fill an "Assign to" select with `people` ((id, label) pairs). Nobody assigned yet: an empty first choice,
+    so the page never looks as if the first person were assigned; otherwise the current person is selected."""
+    field.choices = choices(([("", "Choose a person")] if current_id is None else []) + list(people))
+    if field.data is None and current_id is not None:
+        field.data = current_id
+
+
 def email_field(label: str = "Email address", **kwargs) -> StringField:
     return StringField(label, filters=[strip], validators=[DataRequired("Enter an email address."),
                                           Email("Enter an email address like name@example.org.",
@@ -122,12 +138,36 @@ class _Hygiene:
             raise StopValidation(CONTROLS_MESSAGE)
 
 
+def length_message(label: str, limit: int) -> str:
+    """A length error that names its field (GOV.UK: "[whatever it is] must be [number] characters or fewer")."""
+    name = re.sub(r"\s*\(optional\)\s*$", "", label.strip())
+    if name.endswith("?"):
+        return f"Answer “{name}” in {limit:,} characters or fewer"
+    return f"{name} must be {limit:,} characters or fewer"
+
+
+def max_length(field) -> int | None:
+    """The most characters `field` accepts (its Length validator's max), if it says."""
+    return next((validator.max for validator in field.validators
+                 if isinstance(validator, Length) and validator.max and validator.max > 0), None)
+
+
+def _named_lengths(field) -> None:
+    """Length validators that kept WTForms' own message ("Field cannot be longer than…") name the field instead.
+    The form class's validator is shared by every form made from it: the field gets its own copy."""
+    field.validators = [Length(validator.min, validator.max, length_message(field.label.text, validator.max))
+                        if isinstance(validator, Length) and validator.message is None and validator.max > 0
+                        else validator for validator in field.validators]
+
+
 def _bind_field(meta, form, unbound_field, options):
     """Bind a field as WTForms does, then give it the portal's input hygiene: control characters (NUL among
     them) and bidi controls are taken out of every text answer, file names are normalised and program
-    extensions refused — at the form layer, before anything reaches a service or the database."""
+    extensions refused — at the form layer, before anything reaches a service or the database. A length
+    limit's error names the field."""
     field = unbound_field.bind(form=form, **options)
     if isinstance(field, StringField | FileField | MultipleFileField | SelectFieldBase):
+        _named_lengths(field)
         hygiene = _Hygiene(multiline=isinstance(field, TextAreaField))
         field.filters = (hygiene.filter, *field.filters)
         field.validators = [hygiene, *field.validators]

@@ -3,19 +3,23 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import secrets
+import time
 from collections.abc import Callable
 
 from flask import Flask, abort, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
 from portal.db import commit
-from portal.extensions import db, htmx, login_manager
-from portal.forms import apply_refusal
+from portal.extensions import db, htmx, limiter, login_manager
+from portal.forms import apply_refusal, max_length
 from portal.rules import Refused
 from portal.workdays import to_london
 
@@ -187,6 +191,18 @@ def requires_role(*roles) -> Callable:
     return decorate
 
 
+@pass_context
+def page_has_errors(context) -> bool:
+    """Whether a form on the page being rendered carries errors: its title then starts with "Error:" (GOV.UK)."""
+    return any(isinstance(value, FlaskForm) and (value.errors or value.form_errors)
+               for value in context.get_all().values())
+
+
+def reference(value) -> Markup:
+    """A reference ("C-100001-000009") that never breaks across lines mid-code."""
+    return Markup('<span class="ref">{}</span>').format(value)
+
+
 def _london(moment, fmt: str = "%-d %b %Y %H:%M") -> str:
     return to_london(moment).strftime(fmt) if moment else ""
 
@@ -221,6 +237,16 @@ def _security_headers(response):
     # One URL serves a full page and an htmx partial: caches must keep them apart.
     response.vary.add("HX-Request")
     return response
+
+
+def _wait_for_limit() -> str:
+    """How long until the breached rate limit lets this address try again, in words ("2 minutes")."""
+    current = limiter.current_limit
+    seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _error(status: int, title: str, message: str):
@@ -267,6 +293,9 @@ def bound_route_numbers(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Attach template helpers, error pages and headers."""
     app.jinja_env.filters["london"] = _london
+    app.jinja_env.filters["ref"] = reference
+    app.jinja_env.globals["max_length"] = max_length
+    app.jinja_env.globals["page_has_errors"] = page_has_errors
     app.jinja_env.globals["htmx_version"] = "2.0.11"
     app.jinja_env.finalize = _without_bidi_controls
     app.after_request(_security_headers)
@@ -293,7 +322,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        return _error(429, "Too many attempts", "Please wait a minute and try again.")
+        return _error(429, "Too many attempts", f"Wait {_wait_for_limit()} and try again. Nothing you sent was "
+                      "saved.")
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):

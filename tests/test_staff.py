@@ -130,7 +130,7 @@ def test_staff_member_requests_an_account(app, centre, qc, colleague, mailbox):
     (request_form(name=""), "name", "Enter the person's full name."),
     (request_form(email=""), "email", "Enter an email address."),
     (request_form(email="priya.shah at example"), "email", "Enter an email address like name@example.org."),
-    (request_form(job_title="x" * 121), "job_title", "Field cannot be longer than 120 characters."),
+    (request_form(job_title="x" * 121), "job_title", "Job title must be 120 characters or fewer"),
 ], ids=["no-name", "no-email", "bad-email", "long-job-title"])
 def test_request_validation_keeps_what_was_typed(app, centre, colleague, mailbox, form, field, message):
     client = signed_in(app, colleague)

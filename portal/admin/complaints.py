@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from portal.admin.routes import awarding_body_only
 from portal.auth.models import Role, User
@@ -22,7 +21,7 @@ from portal.complaints.queries import (
 )
 from portal.db import utcnow
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import ConfirmForm, assign_choices
 from portal.web import act_on, page_number, render, requires_role, see_other
 from tenants.complaints import escalation, handling
 from tenants.complaints.models import Audience, Complaint
@@ -61,11 +60,11 @@ def _case(complaint_id: int) -> Complaint:
     return complaint
 
 
-def _assignee_choices(complaint: Complaint) -> list[SelectChoice]:
+def _assignee_choices(complaint: Complaint) -> list[tuple[int, str]]:
     stage = complaint.current_stage
     if stage is None or stage.role is None:
         return []
-    return [SelectChoice(str(u.id), f"{u.name} <{u.email}>") for u in awarding_body_staff_with(stage.role)]
+    return [(u.id, f"{u.name} <{u.email}>") for u in awarding_body_staff_with(stage.role)]
 
 
 def _case_page(complaint: Complaint, status: int = 200, **given):
@@ -73,7 +72,11 @@ def _case_page(complaint: Complaint, status: int = 200, **given):
     open_stage = handling.open_stage(complaint) is not None
     can_act = handling.can_act(current_user, complaint)
     assign = given.pop("assign_form", None) or forms.AssignForm(prefix="assign")
-    assign.assignee.choices = _assignee_choices(complaint)
+    people = _assignee_choices(complaint)
+    if people:
+        assign_choices(assign.assignee, people, stage.assigned_to_id)
+    else:
+        assign.assignee.choices = []
     context = {"confirm_form": ConfirmForm(), "assign_form": assign, "update_form": forms.UpdateForm(prefix="update"),
                "extend_form": forms.ExtendForm(prefix="extend"),
                "announce_form": forms.AnnounceContactForm(prefix="announce"),
@@ -115,7 +118,7 @@ def acknowledge(complaint_id: int):
 def assign(complaint_id: int):
     form = forms.AssignForm(prefix="assign")
     complaint = _case(complaint_id)
-    form.assignee.choices = _assignee_choices(complaint)
+    assign_choices(form.assignee, _assignee_choices(complaint), complaint.current_stage.assigned_to_id)
 
     def act(c, f):
         assignee = db.session.get(User, f.assignee.data)

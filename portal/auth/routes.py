@@ -30,7 +30,9 @@ def home_for(user) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+# Only failed attempts count against the address: a successful sign-in answers 303 and costs nothing, so people
+# sharing one office connection are never refused for signing in.
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"], deduct_when=lambda response: response.status_code != 303)
 def sign_in():
     # After setting a password the person arrives with ?email=: fill it in for them.
     form = SignInForm(data=None if request.method == "POST" else {"email": request.args.get("email", "")})

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.forms import email_field, name_field
+from portal.forms import email_field, id_or_none, name_field
 from tenants.complaints.forms import ComplaintQuestions
 from tenants.models import Centre
 
@@ -19,6 +19,9 @@ CENTRE_FIRST = ("Learners complain to their centre first. Use your centre's comp
 
 class DirectComplaintForm(ComplaintQuestions, FlaskForm):
     """A complaint straight to the awarding body, from a centre or a member of the public (SPEC §5.3)."""
+
+    # Shown before the questions (the error summary's order).
+    page_order = ("learner_at_centre", "name", "email", "as_centre", "centre_number")
 
     learner_at_centre = RadioField(
         "Are you a learner at a centre complaining about that centre or its staff?", choices=YES_NO,
@@ -66,7 +69,7 @@ class ResendForm(FlaskForm):
 # --- awarding-body staff -----------------------------------------------------------------------------------
 
 class AssignForm(FlaskForm):
-    assignee = SelectField("Assign to", coerce=int, validators=[DataRequired("Choose who handles this stage.")])
+    assignee = SelectField("Assign to", coerce=id_or_none, validators=[DataRequired("Choose who handles this stage.")])
 
 
 class UpdateForm(FlaskForm):

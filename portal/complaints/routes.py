@@ -43,7 +43,7 @@ def _received(complaint, token: str):
     kept in the browser's session, so no later visit on a shared computer shows them; the email keeps them."""
     return private_page(render_template("awarding_body_complaints/received.html", reference=complaint.reference,
                                         service_request_number=complaint.service_request_number,
-                                        link=url_for("complaints.track", token=token)))
+                                        link=url_for("complaints.track", token=token), stage=complaint.current_stage))
 
 
 @bp.get("/direct/received")

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, g, render_template, request
 from flask_login import current_user
 
 from portal.db import utcnow
-from portal.forms import ConfirmForm, choices
+from portal.forms import ConfirmForm, assign_choices
 from portal.tenancy import get_or_404
 from portal.web import act_on, page_number, render, see_other
 from tenants.complaints import handling
@@ -44,7 +44,8 @@ def _case(complaint_id: int) -> Complaint:
 def _case_page(complaint: Complaint, status: int = 200, **forms):
     stage = complaint.current_stage
     assign = forms.pop("assign_form", None) or AssignForm()
-    assign.assignee.choices = choices((u.id, u.name) for u in staff_of(g.centre) if u.status.value == "active")
+    assign_choices(assign.assignee, ((u.id, u.name) for u in staff_of(g.centre) if u.status.value == "active"),
+                   stage.assigned_to_id if stage else None)
     context = {"update_form": UpdateForm(), "extend_form": ExtendForm(), "close_form": CloseStageForm(),
                "confirm_form": ConfirmForm(), "assign_form": assign, **forms}
     now = utcnow()
@@ -77,8 +78,9 @@ def acknowledge(complaint_id: int):
 @bp.post("/<int:complaint_id>/assign")
 def assign(complaint_id: int):
     form = AssignForm()
-    form.assignee.choices = choices((u.id, u.name) for u in staff_of(g.centre))
     people = {u.id: u for u in staff_of(g.centre)}
+    stage = _case(complaint_id).current_stage
+    assign_choices(form.assignee, ((u.id, u.name) for u in people.values()), stage.assigned_to_id if stage else None)
     return _act(complaint_id, form, lambda c, f: handling.assign(c, people[f.assignee.data], by=current_user),
                 "Assigned.", "assign_form")
 

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import choices, email_field, name_field
+from portal.forms import choices, email_field, id_or_none, name_field
 from tenants.complaints.intake import ComplaintDetails
 from tenants.complaints.models import Category, Subject
 from tenants.policy.services import MAX_STAGES as MAX_STAGE_FILTER
@@ -46,7 +46,8 @@ class ComplaintQuestions(Honeypot):
     """What every complainant tells us (SPEC §5.2), to a centre or to the awarding body directly."""
 
     summary = TextAreaField("What is your complaint about?", validators=[
-        DataRequired("Tell us what your complaint is about."), Length(max=10000)], **TEXT)
+        DataRequired("Tell us what your complaint is about."),
+        Length(max=10000, message="Describe your complaint in 10,000 characters or fewer")], **TEXT)
     subject = RadioField("What does it concern?", choices=choices((s.value, s.label) for s in Subject),
                          validators=[DataRequired("Choose what your complaint concerns.")])
     category = SelectField("Which of these fits best?",
@@ -73,6 +74,8 @@ class ComplaintQuestions(Honeypot):
 
 class ComplaintForm(ComplaintQuestions, FlaskForm):
     """A learner's complaint to their centre."""
+
+    page_order = ("name", "email", "enrolment_number")  # shown before the questions (the error summary's order)
 
     name = name_field("Your full name", "Enter your full name.")
     email = email_field("Your email address", description="We send your reference and a private link to follow "
@@ -116,7 +119,7 @@ class UpdateForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    assignee = SelectField("Assign to", coerce=int, validators=[DataRequired("Choose who handles this stage.")])
+    assignee = SelectField("Assign to", coerce=id_or_none, validators=[DataRequired("Choose who handles this stage.")])
 
 
 class ExtendForm(FlaskForm):

@@ -39,7 +39,7 @@ def _received(complaint, token: str | None):
     session, so no later visit (nor another centre's page) shows either; the email keeps them."""
     link = url_for("centre.complaints.track", token=token) if token else None
     return private_page(render_template("complaints/received.html", centre=g.centre, reference=complaint.reference,
-                                        link=link))
+                                        link=link, stage=complaint.current_stage))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import TextInput
 
@@ -14,7 +14,7 @@ FORMAT_HINT = "Leave a blank line between paragraphs. Start a line with a hyphen
 
 
 def _length(limit: int) -> Length:
-    return Length(max=limit, message=f"Use {limit:,} characters or fewer.")
+    return Length(max=limit)  # the error names the field (portal.forms.length_message)
 
 
 class WorkingDaysField(IntegerField):
@@ -114,3 +114,9 @@ class StartAgainForm(FlaskForm):
     template = RadioField("Which template do you want to start from?",
                           choices=choices((template.value, template.label) for template in PolicyTemplate),
                           validators=[InputRequired("Choose a template to start from.")])
+
+
+class PublishForm(FlaskForm):
+    """Publish the draft; when it is the same as the current version, the review is confirmed first."""
+
+    unchanged = BooleanField("I have reviewed the policy and it needs no change: publish it again to record the review")

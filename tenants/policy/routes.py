@@ -20,7 +20,7 @@ from tenants.context import require_member, require_quality_contact
 from tenants.policy import services
 from tenants.policy.document import SECTION_HEADINGS, policy_document, text_blocks
 from tenants.policy.docx import DOCX_MIME_TYPE, policy_docx
-from tenants.policy.forms import SECTION_FORMS, MoveStageForm, StageForm, StartAgainForm
+from tenants.policy.forms import SECTION_FORMS, MoveStageForm, PublishForm, StageForm, StartAgainForm
 from tenants.policy.models import PolicyStage, PolicyTemplate, PolicyVersion
 
 bp = Blueprint("policy", __name__)
@@ -46,7 +46,7 @@ def _editor_context() -> dict:
     # Also runs for the error page of a request that never got this far (an unknown slug, a visitor signed out).
     return {"centre": g.get("centre"), "section_labels": SECTION_LABELS,
             "can_edit": bool(getattr(current_user, "is_quality_contact", False)),
-            "max_stages": services.MAX_STAGES, "min_stages": services.MIN_STAGES, "confirm_form": ConfirmForm()}
+            "max_stages": services.MAX_STAGES, "min_stages": services.MIN_STAGES, "confirm_form": PublishForm()}
 
 
 def _partial() -> bool:
@@ -228,9 +228,10 @@ def move_stage(stage_id: int):
 @bp.post("/publish")
 def publish():
     require_quality_contact()
-    form = ConfirmForm()
+    form = PublishForm()
     if form.validate_on_submit():  # an invalid form (a stale page) changes nothing and says nothing, as before
-        message, error = attempt(form, lambda: services.publish(g.centre, by=current_user),
+        message, error = attempt(form, lambda: services.publish(g.centre, by=current_user,
+                                                                unchanged=form.unchanged.data),
                                  done=lambda published: f"Published version {published.number} of the complaints "
                                  "policy. It is on your public page now, and new complaints run under it.",
                                  invalid="")

@@ -244,11 +244,12 @@ def move_stage(centre: Centre, stage: PolicyStage, direction: str, *, by) -> Non
 
 # --- publishing -------------------------------------------------------------------------------------------
 
-def publish(centre: Centre, *, by) -> PolicyVersion:
+def publish(centre: Centre, *, by, unchanged: bool = False) -> PolicyVersion:
     """Publish the draft as the next version: an immutable snapshot, dated now, public at once.
 
-    Publishing an unchanged draft is allowed: it records a review that found nothing to change, and starts
-    a new three-year review period.
+    Publishing a draft identical to the current version records a review that found nothing to change, and
+    starts a new three-year review period: it is refused unless the Quality contact confirms it (`unchanged`), so
+    a second click never publishes the same policy twice by mistake.
     """
     must_be_quality_contact(centre, by, to=EDITS)
     # The draft row is locked so that two publishes at once cannot take the same number.
@@ -256,6 +257,10 @@ def publish(centre: Centre, *, by) -> PolicyVersion:
     policy = db.session.execute(statement).scalar_one_or_none()
     if policy is None:
         raise Refused("There is no draft to publish. Start one from a template first.")
+    current = current_version(centre)
+    if current is not None and not unchanged and snapshot(policy) == version_snapshot(current):
+        raise Refused(f"The draft is the same as version {current.number}. To record a review that found nothing to "
+                      "change, confirm that you reviewed it and publish it again.", field="unchanged")
     problems = [MISSING[name] for name in SNAPSHOT_FIELDS if name in MISSING and not getattr(policy, name).strip()]
     if not MIN_STAGES <= len(policy.stages) <= MAX_STAGES:
         problems.append(f"A policy has between {MIN_STAGES} and {MAX_STAGES} stages.")

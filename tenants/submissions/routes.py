@@ -1,7 +1,9 @@
 """The centre's submissions pages (SPEC §6.2–6.3): the tracker, the upload, one submission, downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, render_template, request
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -135,20 +137,29 @@ def _fee_text(submission: Submission) -> str:
 @bp.get("/<int:submission_id>")
 def show(submission_id: int):
     submission = get_or_404(Submission, submission_id)
+    return render_template("submissions/show.html", centre=g.centre, files=submission.centre_files,
+                           **_page_parts(submission))
+
+
+def _page_parts(submission: Submission) -> dict:
+    """What the submission's page shows of its state: the summary, the clock, the history."""
     now = utcnow()
-    return render_template("submissions/show.html", centre=g.centre, submission=submission,
-                           files=submission.centre_files, history=tracker.history(submission),
-                           clock=tracker.clock(submission, now), can_resubmit=submission.may_be_resubmitted, now=now,
-                           fee_text=_fee_text(submission), confirm_form=ConfirmForm())
+    return {"submission": submission, "history": tracker.history(submission), "clock": tracker.clock(submission, now),
+            "can_resubmit": submission.may_be_resubmitted, "now": now, "fee_text": _fee_text(submission),
+            "confirm_form": ConfirmForm()}
 
 
 def _decide(submission_id: int, action, done: str):
+    """A decision on a held submission, from the upload page or the submission's own page. On its own page every
+    part that shows the state is redrawn (out of band), not only the part with the buttons."""
     submission = get_or_404(Submission, submission_id)
     message, error = attempt(ConfirmForm(), lambda: action(submission), done=done,
                              invalid="The form expired: reload the page and try again.")
+    own_page = bool(htmx and htmx.current_url) and urlsplit(htmx.current_url).path == url_for(
+        "centre.submissions.show", submission_id=submission.id)
     return partial_or_see_other("submissions/_result.html", "centre.submissions.show", message=message, error=error,
-                                endpoint_values={"submission_id": submission.id}, submission=submission,
-                                fee_text=_fee_text(submission), confirm_form=ConfirmForm())
+                                endpoint_values={"submission_id": submission.id}, page_parts=own_page,
+                                **_page_parts(submission))
 
 
 @bp.post("/<int:submission_id>/withdraw")

@@ -182,6 +182,24 @@ def test_assign_to_own_staff_only(staff_client, policy_centre, make_policy_centr
     assert complaint.current_stage.assigned_to_id == colleague.id
 
 
+def test_assign_to_starts_empty_until_someone_is_assigned(staff_client, policy_centre, make_staff, complain):
+    complaint, _ = complain(policy_centre)
+    colleague = make_staff(policy_centre, name="Priya Shah")
+    url = f"/c/{policy_centre.slug}/cases/{complaint.id}"
+    page = text(staff_client.get(url))
+    select = page[page.index('<select id="assignee"'):page.index("</select>", page.index('<select id="assignee"'))]
+    assert '<option selected value="">Choose a person</option>' in select or (
+        '<option value="">Choose a person</option>' in select and "selected" not in select)
+    empty = act(staff_client, policy_centre, complaint, "assign", assignee="")
+    assert empty.status_code == 422 and "Choose who handles this stage." in text(empty)
+    assert "Not a valid choice" not in text(empty)
+    act(staff_client, policy_centre, complaint, "assign", assignee=colleague.id)
+    page = text(staff_client.get(url))
+    select = page[page.index('<select id="assignee"'):page.index("</select>", page.index('<select id="assignee"'))]
+    assert "Choose a person" not in select
+    assert f'<option selected value="{colleague.id}">Priya Shah</option>' in select
+
+
 def test_notifications_are_sent_once(staff_client, policy_centre, complain, mailbox):
     complaint, _ = complain(policy_centre)
     act(staff_client, policy_centre, complaint, "acknowledge")

@@ -443,6 +443,25 @@ def test_cli_is_registered_on_the_app(app, tmp_path):
     assert result.output == f"4\t{path}\n"
 
 
+def test_the_flask_command_runs_without_a_secret_key_as_the_readme_shows_it(tmp_path):
+    """`flask --app wsgi wordcount FILE` signs nothing: it runs in production mode with no SECRET_KEY (the app,
+    which refuses to start without one, is never loaded for it)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    path = write_docx(tmp_path / "essay.docx", paragraphs("counted without a key"))
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"SECRET_KEY", "PORTAL_ENV", "DATABASE_URL", "FLASK_APP"}}
+    flask = Path(sys.executable).parent / "flask"
+    result = subprocess.run([str(flask), "--app", "wsgi", "wordcount", str(path)], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"4\t{path}\n"
+
+
 def test_expected_colour_of_a_resubmission_is_reported():
     from portal.documents import SUBMISSION_COLOURS
 

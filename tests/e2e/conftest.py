@@ -181,17 +181,52 @@ def _describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 720}  # Playwright's default viewport
+# The rules whose result depends on the page's width; the phone-width pass runs only these (a full second run
+# would double the suite's axe time for rules that read the same DOM).
+LAYOUT_RULES = ["scrollable-region-focusable", "target-size", "region", "landmark-one-main", "meta-viewport"]
+_LAYOUT = """() => {
+    const lines = (list) => list ? new Set(Array.from(list.children, (item) => Math.round(item.offsetTop))).size : 0;
+    return {scroll: document.documentElement.scrollWidth, inner: window.innerWidth,
+            navLines: Math.max(lines(document.querySelector('.site-header .nav')),
+                               lines(document.querySelector('.subnav ul')))};
+}"""
+
+
+def _run_axe(page: Page, rules: list[str] | None = None) -> list[dict]:
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(url=AXE_URL_PATH)
+    options = {"resultTypes": ["violations"], **({"runOnly": {"type": "rule", "values": rules}} if rules else {})}
+    return page.evaluate("async (options) => (await axe.run(document, options)).violations", options)
+
+
 @pytest.fixture
 def axe() -> Callable[[Page], None]:
-    """`axe(page)`: run axe-core (all default rules) on the page as it is now; fail on any violation."""
+    """`axe(page)`: run axe-core on the page as it is now, at 1280 px and at 390 px (a phone); fail on any
+    violation, on sideways scrolling at 390 px and on a navigation bar that wraps to two lines at 1280 px.
+
+    All rules run at the page's own width; at the other width only the rules that depend on layout do. Focus
+    is kept: resizing never moves it, and the checks read the page without touching it.
+    """
 
     def check(page: Page) -> None:
         page.wait_for_load_state("load")
-        if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.add_script_tag(url=AXE_URL_PATH)
-        results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        violations = results["violations"]
+        own = page.viewport_size or DESKTOP
+        violations = _run_axe(page)
         assert not violations, f"axe found {len(violations)} violation(s) on {page.url}:\n{_describe(violations)}"
+        for size in ((PHONE, DESKTOP) if own["width"] > PHONE["width"] else (PHONE,)):
+            if (page.viewport_size or DESKTOP) != size:
+                page.set_viewport_size(size)
+            layout = page.evaluate(_LAYOUT)
+            if size == PHONE:
+                assert layout["scroll"] <= layout["inner"], f"{page.url} scrolls sideways at 390 px: {layout}"
+                narrow = _run_axe(page, LAYOUT_RULES) if own != PHONE else []
+                assert not narrow, f"axe at 390 px found on {page.url}:\n{_describe(narrow)}"
+            else:
+                assert layout["navLines"] <= 1, f"{page.url}: the navigation wraps at 1280 px: {layout}"
+        if (page.viewport_size or DESKTOP) != own:
+            page.set_viewport_size(own)
 
     return check
 

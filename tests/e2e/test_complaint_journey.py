@@ -116,12 +116,14 @@ def test_a_complaint_from_the_centre_to_the_final_stage_and_the_regulator(
     summary = "My assignment feedback was promised in two weeks and never came."
     learner.get_by_label("Your full name").fill(LEARNER)
     learner.get_by_label("What is your complaint about?").fill(summary)
+    expect(learner.locator("#summary-info")).to_have_text(f"You have {10_000 - len(summary):,} characters remaining")
     learner.get_by_label("The centre (how it runs things)").check()
     learner.get_by_label("Which of these fits best?").select_option(label="Process or timescale not followed")
     learner.get_by_label("What outcome would you like?").fill("Feedback and an apology")
     learner.get_by_role("button", name="Send complaint").click()  # no email address yet
     errors = learner.locator(".error-summary")
     expect(errors).to_be_focused()
+    expect(learner).to_have_title(re.compile(r"^Error: "))
     expect(errors.get_by_role("link")).to_have_count(1)
     expect(learner.get_by_label("Your full name")).to_have_value(LEARNER)  # what was typed is kept
     expect(learner.get_by_label("What is your complaint about?")).to_have_value(summary)
@@ -153,6 +155,7 @@ def test_a_complaint_from_the_centre_to_the_final_stage_and_the_regulator(
         expect(centre_staff.get_by_role("heading", name=f"Act on {stage}")).to_be_visible()
         centre_staff.get_by_role("button", name="Acknowledge").click()
         expect(flash(centre_staff)).to_contain_text("Acknowledged")
+        expect(centre_staff.locator(".flashes")).to_be_focused()  # the confirmation, not the top of the page
         axe(centre_staff)
         if number == 1:
             centre_staff.get_by_label("Note or update").fill("We are asking your tutor for the feedback.")

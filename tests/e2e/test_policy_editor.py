@@ -29,6 +29,7 @@ def test_quality_contact_edits_and_publishes_the_policy_in_place(make_centre, ne
     section.get_by_role("link", name=re.compile("^Change")).click()
     title = section.get_by_label("Title")
     expect(title).to_have_value("Northgate Training complaints policy")
+    expect(title).to_be_focused()  # focus follows the swap to the form's first field, never <body>
     axe(page)
     title.fill("")
     section.get_by_role("button", name=re.compile("^Save")).click()
@@ -40,6 +41,8 @@ def test_quality_contact_edits_and_publishes_the_policy_in_place(make_centre, ne
     expect(section.locator("form")).to_have_count(0)
     expect(section).to_contain_text("How to complain to Northgate")
     expect(page.locator("#policy-notice")).to_contain_text("Saved: title and introduction.")
+    expect(page.locator("#policy-notice")).to_be_focused()  # the confirmation, in a polite live region
+    expect(page.locator("#policy-notice")).to_have_attribute("role", "status")
     assert page.url == live_server(f"/c/{slug}/policy/")  # all in place: no navigation
 
     # Cancel restores the section unchanged.
@@ -52,13 +55,16 @@ def test_quality_contact_edits_and_publishes_the_policy_in_place(make_centre, ne
     # A stage row turns into a form inside the table and back.
     stages = page.locator("#policy-stages")
     stages.get_by_role("link", name="Change stage 2, Review").click()
+    expect(stages.get_by_label("Stage name")).to_be_focused()
     stages.get_by_label("Target (working days)").fill("4")
     stages.get_by_role("button", name="Save stage 2").click()
     expect(stages.get_by_role("row", name=re.compile(r"2\. Review"))).to_contain_text("4")
+    expect(page.locator("#policy-notice")).to_be_focused()
     axe(page)
 
     # Add a stage (the whole list redraws), move it up, remove it (after confirming).
     stages.get_by_role("link", name="Add a stage").click()
+    expect(page.get_by_label("Stage name")).to_be_focused()
     page.get_by_label("Stage name").fill("Appeal panel")
     page.get_by_label("Handled by").fill("Board of governors")
     page.get_by_label("Target (working days)").fill("20")
@@ -67,6 +73,7 @@ def test_quality_contact_edits_and_publishes_the_policy_in_place(make_centre, ne
     expect(stages.get_by_role("rowheader", name="4. Appeal panel")).to_be_visible()
     stages.get_by_role("button", name="Move up stage 4, Appeal panel").click()
     expect(stages.get_by_role("rowheader", name="3. Appeal panel")).to_be_visible()
+    expect(page.locator("#policy-notice")).to_be_focused()
     page.once("dialog", lambda dialog: dialog.accept())
     stages.get_by_role("button", name="Remove stage 3, Appeal panel").click()
     expect(stages.get_by_role("rowheader", name=re.compile("Appeal panel"))).to_have_count(0)

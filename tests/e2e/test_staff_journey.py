@@ -109,6 +109,7 @@ def test_requested_account_is_approved_by_the_quality_contact_and_signs_in(
     expect(row.get_by_text("Active", exact=True)).to_be_visible()
     # The htmx partial carries its own notice; a full-page fallback would have flashed it instead.
     expect(row.get_by_role("status")).to_contain_text(f"Approved {NEW_NAME}")
+    expect(row.get_by_role("status")).to_be_focused()  # not <body>: the keyboard user stays where they were
     expect(contact_page).to_have_url(live_server(f"/c/{slug}/staff/accounts"))
     axe(contact_page)
 

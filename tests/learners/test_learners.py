@@ -90,7 +90,7 @@ INVALID = [  # (changes to SAM, field, message)
     ({"enrolment_number": "AB(1)"}, "enrolment_number", "letters and digits only"),
     ({"enrolment_number": "AB"}, "enrolment_number", "letters and digits only, 3 to 40"),
     ({"email": "not-an-address"}, "email", "Enter an email address like name@example.org."),
-    ({"first_name": "x" * 81}, "first_name", "Field cannot be longer than 80 characters."),
+    ({"first_name": "x" * 81}, "first_name", "First name must be 80 characters or fewer"),
 ]
 
 

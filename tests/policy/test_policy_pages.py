@@ -307,16 +307,22 @@ def test_publishing_through_the_page_gives_version_1_then_2(centre, qc_client, d
     assert flashes(qc_client)[0].startswith("Published version 1 of the complaints policy.")
     page = text(qc_client.get(url(centre, "/")))
     assert "Published: version 1" in page and "The draft is the same as version 1." in page
-    assert "Publish as version 2" in page
+    assert "Publish unchanged as version 2" in page and 'name="unchanged"' in page
+    # The same policy again is refused until the review is confirmed; then it is version 2.
+    assert qc_client.post(url(centre, "/publish")).status_code == 303
+    assert flashes(qc_client)[-1].startswith("The draft is the same as version 1.")
+    assert [v.number for v in services.versions_of(centre)] == [1]
+    qc_client.post(url(centre, "/publish"), data={"unchanged": "y"})
+    assert flashes(qc_client)[-1].startswith("Published version 2")
     qc_client.post(url(centre, "/sections/confidentiality/edit"), data={"confidentiality": "New promise."})
     assert "The draft has changes that are not published yet." in text(qc_client.get(url(centre, "/")))
     qc_client.post(url(centre, "/publish"))
     versions = services.versions_of(centre)
-    assert [(v.number, v.confidentiality) for v in versions][0] == (2, "New promise.")
+    assert [(v.number, v.confidentiality) for v in versions][0] == (3, "New promise.")
     page = text(qc_client.get(url(centre, "/")))
-    assert "Version 2</a> <span class=\"tag tag-active\">Current</span>" in page
-    assert "Replaced by version 2" in page
-    old = qc_client.get(url(centre, f"/versions/{versions[1].id}"))
+    assert "Version 3</a> <span class=\"tag tag-active\">Current</span>" in page
+    assert "Replaced by version 3" in page
+    old = qc_client.get(url(centre, f"/versions/{versions[2].id}"))
     assert old.status_code == 200 and "Replaced by version 2" in text(old)
     assert "We will keep your complaint confidential." in text(old)  # version 1's own text, unchanged
 
@@ -428,7 +434,7 @@ def test_policy_pages_cost_the_same_whatever_the_number_of_versions(centre, qc, 
     commit()
     few = [_statements(qc_client, count_queries, page) for page in pages]
     for _ in range(12):
-        services.publish(centre, by=qc)
+        services.publish(centre, by=qc, unchanged=True)
     commit()
     assert db.session.execute(select(func.count(PolicyVersion.id))).scalar() == 13
     assert [_statements(qc_client, count_queries, page) for page in pages] == few

@@ -310,3 +310,13 @@ def test_draft_stages_are_ordered_by_position(centre, qc, draft):
     rows = db.session.execute(select(PolicyStage.name).where(PolicyStage.policy_id == draft.id)
                               .order_by(PolicyStage.position)).scalars().all()
     assert rows == [s.name for s in services.draft_of(centre).stages] == ["Investigation", "Final review", "Review"]
+
+
+def test_publishing_the_same_policy_again_needs_the_review_confirmed(centre, qc, draft):
+    services.publish(centre, by=qc)
+    commit()
+    with pytest.raises(Refused, match="The draft is the same as version 1") as refused:
+        services.publish(centre, by=qc)
+    assert refused.value.field == "unchanged"
+    db.session.rollback()
+    assert services.publish(centre, by=qc, unchanged=True).number == 2

@@ -131,6 +131,22 @@ def test_held_then_fee_accepted_starts_the_clock(setting):
     # Accepting twice changes nothing.
     again = setting.client.post(setting.url("accept_fee", submission_id=held.id), headers={"HX-Request": "true"})
     assert "Only a submission held" in text(again)
+    assert 'hx-swap-oob' not in text(again)  # from the upload page: only the part with the buttons changes
+
+
+def test_accepting_the_fee_on_the_submission_page_redraws_every_part_that_shows_its_state(setting):
+    setting.post(words=15001, htmx=True)
+    (held,) = submissions()
+    page_url = "http://localhost" + setting.url("show", submission_id=held.id)
+    assert "Clock not started" in text(setting.client.get(page_url)) or "Held" in text(setting.client.get(page_url))
+    response = setting.client.post(setting.url("accept_fee", submission_id=held.id),
+                                   headers={"HX-Request": "true", "HX-Current-URL": page_url})
+    page = text(response)
+    summary = page[page.index('<div id="submission-summary" hx-swap-oob="true">'):]
+    assert SubmissionStatus.AWAITING_QC.label in summary[:summary.index("</dl>")]
+    assert SubmissionStatus.HELD.label not in summary[:summary.index("</dl>")]
+    history = page[page.index('<div id="submission-history" hx-swap-oob="true">'):]
+    assert f"{SubmissionStatus.AWAITING_QC.label} (this one)" in history
 
 
 def refused(response, field_text: str, existing: int = 0) -> str:
