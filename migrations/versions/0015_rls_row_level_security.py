@@ -6,7 +6,7 @@ are being served, and `portal.all_centres`, on for the awarding body's and the s
 covered table shows no row at all.
 
 Revision ID: 0010_rls
-Revises: 0009_learner_way
+Revises: 0010_totp
 Create Date: 2026-12-03 16:45:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010_rls'
-down_revision = '0009_learner_way'
+down_revision = '0010_totp'
 branch_labels = None
 depends_on = None
 

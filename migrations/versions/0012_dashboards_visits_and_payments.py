@@ -1,7 +1,7 @@
 """overviews remember each person's last visit; invoices record their payment
 
 Revision ID: 0010_dashboards
-Revises: 0009_learner_way
+Revises: 0010_perfbench
 Create Date: 2026-12-03 17:00:00
 
 """
@@ -13,7 +13,7 @@ import portal.db  # noqa: F401 - custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0010_dashboards'
-down_revision = '0009_learner_way'
+down_revision = '0010_perfbench'
 branch_labels = None
 depends_on = None
 

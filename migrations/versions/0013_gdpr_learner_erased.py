@@ -1,7 +1,7 @@
 """learners: when a learner's personal data was erased at their request (UK GDPR Article 17)
 
 Revision ID: 0010_gdpr
-Revises: 0009_learner_way
+Revises: 0010_dashboards
 Create Date: 2026-12-03 17:00:00
 
 """
@@ -13,7 +13,7 @@ import portal.db  # noqa: F401 - custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0010_gdpr'
-down_revision = '0009_learner_way'
+down_revision = '0010_dashboards'
 branch_labels = None
 depends_on = None
 

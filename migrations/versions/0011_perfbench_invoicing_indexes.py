@@ -1,7 +1,7 @@
 """invoicing reads a centre's week by its billing dates: (centre, clock_started_at), (centre, excess accepted)
 
 Revision ID: 0010_perfbench
-Revises: 0009_learner_way
+Revises: 0010_perfpages
 Create Date: 2026-12-03 16:50:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010_perfbench'
-down_revision = '0009_learner_way'
+down_revision = '0010_perfpages'
 branch_labels = None
 depends_on = None
 

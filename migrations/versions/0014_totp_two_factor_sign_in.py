@@ -1,7 +1,7 @@
 """two-factor sign-in: a TOTP secret per account, the last time step accepted, hashed recovery codes
 
 Revision ID: 0010_totp
-Revises: 0009_learner_way
+Revises: 0010_gdpr
 Create Date: 2026-12-03 16:45:00
 
 """
@@ -13,7 +13,7 @@ import portal.db  # noqa: F401 - custom column types (UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0010_totp'
-down_revision = '0009_learner_way'
+down_revision = '0010_gdpr'
 branch_labels = None
 depends_on = None
 
