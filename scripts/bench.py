@@ -214,7 +214,7 @@ def other(corpus: Path | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per contender (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per contender (default 3)")
     args = parser.parse_args()
     corpus = corpus_dir() if corpus_dir().is_dir() else None
     print(f"## Word counting and other hot paths ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "

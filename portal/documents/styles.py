@@ -79,12 +79,10 @@ def _wval(element: etree._Element, name: str = "val") -> str | None:
 
 
 def _child(element: etree._Element | None, name: str) -> etree._Element | None:
+    """The first child with this local name, in any namespace (lxml searches in C)."""
     if element is None:
         return None
-    for child in element:
-        if _local(child) == name:
-            return child
-    return None
+    return element.find(f"{{*}}{name}")
 
 
 def on_off(value: str | None) -> bool:
