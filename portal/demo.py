@@ -117,24 +117,19 @@ def _resolved_history(centre: Centre, qc: User, slug: str) -> None:
         year = today.year - (1 if month > today.month else 0)
         case = _complain(centre, f"Learner {n + 1}", f"past{n + 1}@{slug}-learner.example",
                          "My feedback came later than the centre promised.", category=list(Category)[n % 7])
+        _received_earlier(case, date(year, month, 5))  # its clocks, history and emails move with it
         handling.acknowledge(case, by=qc)
         handling.close_stage(case, "We apologise: feedback is now given within the published time.", by=qc)
         handling.learner_accepts(case)
         db.session.flush()
-        received = datetime.combine(date(year, month, 5), time(10), LONDON).astimezone(UTC)
-        delta = case.received_at - received
         stage = case.current_stage
-        case.received_at -= delta
-        stage.opened_at = received
-        stage.acknowledge_due = deadline(received, case.policy_version.acknowledge_days, centre.nation)
-        stage.respond_due = deadline(received, stage.target_days, centre.nation)
-        stage.acknowledged_at = received + timedelta(days=1)
+        stage.acknowledged_at = case.received_at + timedelta(days=1)
         answered = stage.respond_due - timedelta(days=1) if on_time else stage.respond_due + timedelta(days=3)
         stage.responded_at = stage.closed_at = answered
         stage.learner_decided_at = case.closed_at = answered + timedelta(days=1)
-        for entry in db.session.execute(select(ComplaintUpdate).where(ComplaintUpdate.complaint_id == case.id)
-                                        ).scalars():
-            entry.at -= delta
+        for entry in db.session.execute(select(ComplaintUpdate).where(ComplaintUpdate.complaint_id == case.id,
+                                                                      ComplaintUpdate.kind != "received")).scalars():
+            entry.at = answered  # the acknowledgement, the outcome and the acceptance, as they happened
 
 
 def _working_days_before(day: date, n: int, nation: Nation) -> date:
