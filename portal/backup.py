@@ -4,7 +4,7 @@ An archive is a gzipped tar file:
 
     manifest.json            what is in it: versions, the Alembic revision, row counts, every member's sha256
     database/portal.sqlite3  SQLite: a consistent copy made with SQLite's online backup API (the portal may run)
-    database/portal.pgdump   PostgreSQL: `pg_dump --format=custom --no-owner` (a consistent snapshot; the portal may run)
+    database/portal.pgdump   PostgreSQL: `pg_dump --format=custom --no-owner` (a consistent snapshot; may run live)
     database/portal.jsonl    either, when `pg_dump` is not installed (or asked for): a portable logical dump,
                              one JSON line per row, table by table, written by this module
     uploads/<stored name>    every file in UPLOAD_DIR

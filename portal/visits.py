@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, case, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.auth.sessions import idle_limit
@@ -30,12 +30,18 @@ class OverviewVisit(db.Model):
 
 def since_last_visit(user_id: int, overview: str, now: datetime) -> datetime | None:
     """Record a view of `overview` at `now`; the moment the current visit counts from (None on a first visit).
-    The caller commits."""
-    visit = db.session.get(OverviewVisit, (user_id, overview))
-    if visit is None:
+    One statement on every view but the first: an UPDATE that reads the old row and returns the new `since` (the
+    right-hand sides of SET see the row as it was). The caller commits."""
+    quiet_since = now - idle_limit()  # a view after this long without one starts a new visit
+    row = db.session.execute(
+        update(OverviewVisit)
+        .where(OverviewVisit.user_id == user_id, OverviewVisit.overview == overview)
+        .values(since=case((OverviewVisit.last_seen_at <= quiet_since, OverviewVisit.last_seen_at),
+                           else_=OverviewVisit.since),
+                last_seen_at=now)
+        .returning(OverviewVisit.since)
+        .execution_options(synchronize_session=False)).first()
+    if row is None:
         db.session.add(OverviewVisit(user_id=user_id, overview=overview, last_seen_at=now, since=None))
         return None
-    if now - visit.last_seen_at >= idle_limit():
-        visit.since = visit.last_seen_at
-    visit.last_seen_at = now
-    return visit.since
+    return row.since

@@ -184,6 +184,7 @@ def dashboard():
     overview reads every area, and those areas import the staff one). Members only, as the whole staff area."""
     now = utcnow()
     since = since_last_visit(current_user.id, "centre", now)
-    commit()
-    return render_template("centre/dashboard.html", centre=g.centre,
+    page = render_template("centre/dashboard.html", centre=g.centre,
                            overview=centre_overview(g.centre, current_user, now, since))
+    commit()  # after the page is read: a commit expires what the session holds, which the page would read again
+    return page
