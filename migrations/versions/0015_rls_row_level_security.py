@@ -33,7 +33,8 @@ OWN_CENTRE = ("centre_unit", "complaint_policy", "policy_stage", "policy_version
 OWN_CENTRE_OR_AWARDING_BODY = ("user_account", "audit_event", "outbound_email", "reminder_sent")
 # Rows with no centre_id of their own, reached through a parent: visible exactly when the parent row is (the
 # policy's sub-query runs under the parent's own policy).
-THROUGH_PARENT = {"password_link": ("user_id", "user_account"), "role_grant": ("user_id", "user_account")}
+THROUGH_PARENT = {"password_link": ("user_id", "user_account"), "role_grant": ("user_id", "user_account"),
+                  "recovery_code": ("user_id", "user_account"), "overview_visit": ("user_id", "user_account")}
 # Awarding-body records that name a centre or its learner: never read on a centre's pages.
 AWARDING_BODY_ONLY = ("conflict_of_interest",)
 
