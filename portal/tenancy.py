@@ -1,6 +1,6 @@
 """THE tenant-scoping mechanism: every centre-owned row is reached through it.
 
-Four parts, after redash's `BelongsToOrgMixin` + `get_by_id_and_org`:
+Five parts, after redash's `BelongsToOrgMixin` + `get_by_id_and_org`:
 
 1. `CentreOwned`, a mixin that gives a table its `centre_id`;
 2. `get_or_404(Model, id)` (and `scoped_select`) — the main path of a centre's pages: the row must belong to

@@ -11,7 +11,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.mail import queue_email
 from portal.rules import Refused
-from portal.tenancy import ALL_CENTRES, belongs_to, for_centre, in_centre
+from portal.tenancy import ALL_CENTRES, belongs_to, for_centre, in_centre, working_for_all_centres
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.models import Centre
 
@@ -87,12 +87,16 @@ def _tell_the_holder(holder: User, centre: Centre, requested_by: User) -> None:
     them), and keep a record for the awarding body (not in either centre's audit log)."""
     audit.record("staff_request_address_in_use", actor=requested_by, centre_id=None, subject=holder.email,
                  detail=f"requested at {centre.name}")
-    queue_email(holder.email, f"Staff account request at {centre.name}", (
-        f"Hello {holder.name},\n\nSomeone at {centre.name} asked the Centre Portal for a staff account with this "
-        "email address. It already has an account, and an address can hold only one, so no account was "
-        f"made.\n\nIf you now work at {centre.name}, ask them to use another work address for you, or ask "
-        "the awarding body to help. If this means nothing to you, you need do nothing.\n"),
-        centre_id=holder.centre_id)
+    holder_email, holder_name, holder_centre_id = holder.email, holder.name, holder.centre_id
+    # The holder's email belongs to the holder's centre (or the awarding body), not to the centre whose page asked:
+    # writing it is the system's work, said explicitly, or row-level security refuses the other centre's row.
+    with working_for_all_centres():
+        queue_email(holder_email, f"Staff account request at {centre.name}", (
+            f"Hello {holder_name},\n\nSomeone at {centre.name} asked the Centre Portal for a staff account with "
+            "this email address. It already has an account, and an address can hold only one, so no account was "
+            f"made.\n\nIf you now work at {centre.name}, ask them to use another work address for you, or ask "
+            "the awarding body to help. If this means nothing to you, you need do nothing.\n"),
+            centre_id=holder_centre_id)
 
 
 def _pending(centre: Centre, user: User) -> None:
