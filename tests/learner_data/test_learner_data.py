@@ -16,7 +16,7 @@ from portal.extensions import db
 from portal.fees import FeeSchedule
 from portal.invoicing.models import Invoice, InvoiceLine
 from portal.invoicing.services import invoice_centre_week
-from portal.invoicing.weeks import week_start_of
+from portal.invoicing.weeks import week_of
 from portal.mail import OutboundEmail
 from tenants.complaints.handling import close_stage, learner_accepts
 from tenants.complaints.intake import ComplaintDetails, submit_complaint
@@ -76,7 +76,7 @@ def world(app, centre):
                                      with_file=False, sample_note="Sam's second attempt reads well.")
     factory.store_file(second, ESSAY, download_name="S.Smith-SMI777(2).docx")
     db.session.commit()
-    invoice = invoice_centre_week(centre.id, week_start_of(last_week))
+    invoice = invoice_centre_week(centre.id, week_of(last_week))
     by_enr = closed_complaint(centre, qc, name="Sam Smith", email="sammy@elsewhere.example",
                               enrolment_number="smi777 ", summary="Sam Smith was not given feedback on time.")
     by_email = closed_complaint(centre, qc, name="S. Smith", email=EMAIL, summary="I asked twice about my certificate.")
