@@ -17,6 +17,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
+from portal.audit import sentence as audit_sentence
 from portal.db import commit
 from portal.extensions import db, htmx, limiter, login_manager
 from portal.forms import apply_refusal, max_length
@@ -295,6 +296,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["london"] = _london
     app.jinja_env.filters["ref"] = reference
     app.jinja_env.globals["max_length"] = max_length
+    app.jinja_env.globals["audit_sentence"] = audit_sentence
     app.jinja_env.globals["page_has_errors"] = page_has_errors
     app.jinja_env.globals["htmx_version"] = "2.0.11"
     app.jinja_env.finalize = _without_bidi_controls
