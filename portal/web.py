@@ -199,6 +199,15 @@ def page_has_errors(context) -> bool:
                for value in context.get_all().values())
 
 
+def file_size(size: int) -> str:
+    """A file's size as both sides of the portal show it: "812 bytes", "37 KB", "2.4 MB" (1 KB = 1,024 bytes)."""
+    if size < 1024:
+        return f"{size:,} byte{'' if size == 1 else 's'}"
+    if size < 1024 * 1024:
+        return f"{math.ceil(size / 1024):,} KB"
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
 def reference(value) -> Markup:
     """A reference ("C-100001-000009") that never breaks across lines mid-code."""
     return Markup('<span class="ref">{}</span>').format(value)
@@ -295,6 +304,7 @@ def init_app(app: Flask) -> None:
     """Attach template helpers, error pages and headers."""
     app.jinja_env.filters["london"] = _london
     app.jinja_env.filters["ref"] = reference
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["max_length"] = max_length
     app.jinja_env.globals["audit_sentence"] = audit_sentence
     app.jinja_env.globals["page_has_errors"] = page_has_errors

@@ -78,3 +78,15 @@ def test_the_outbox_is_paged_and_filtered(auth, make_admin, make_centre):
     assert "Page 1 of 2" in page
     assert "1 email." in text(auth.client.get("/admin/outbox?person=learner17@"))
     assert "3 emails." in text(auth.client.get(f"/admin/outbox?centre={centre.id}&person=learner"))
+
+
+def test_file_sizes_read_the_same_on_both_sides():
+    from pathlib import Path
+
+    from portal.web import file_size
+
+    assert [file_size(n) for n in (1, 812, 1024, 37 * 1024 - 100, 2_516_582)] == [
+        "1 byte", "812 bytes", "1 KB", "37 KB", "2.4 MB"]
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    for page in ("submissions/show.html", "admin/assessment/submission.html"):  # the centre's side, the awarding body's
+        assert "| file_size }}" in (templates / page).read_text()
