@@ -1,7 +1,6 @@
 """The audit log: who did what, when, at which centre."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ForeignKey, String, Text, func, or_, select
@@ -94,25 +93,14 @@ def sentence(event: AuditEvent) -> str:
     return template.format(subject=event.subject or "–")
 
 
-@dataclass(frozen=True)
-class LogFilters:
-    """What a person narrows a log to (the audit log, the outbox): who, which centre, which event, which days."""
-
-    person: str = ""
-    centre_id: int | None = None
-    event: str = ""
-    since: date | None = None
-    until: date | None = None
-
-
 def london_midnight(day: date) -> datetime:
     """The start of `day` in London, in UTC (a filter's "from" and "to" are the days people see)."""
     return datetime.combine(day, time.min, tzinfo=LONDON).astimezone(UTC)
 
 
-def filter_events(statement, filters: LogFilters):
-    """`statement` (a select of AuditEvent, already scoped) narrowed to `filters`."""
-    from portal.auth.models import User
+def filter_events(statement, filters):
+    """`statement` (a select of AuditEvent, already scoped) narrowed to `filters` (portal.forms.LogFilters)."""
+    User = AuditEvent.actor.property.mapper.class_  # noqa: N806 - the account model, without importing portal.auth
 
     if filters.person:
         pattern = f"%{filters.person}%"

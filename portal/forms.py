@@ -1,6 +1,8 @@
 """Form pieces shared by every area, and the input hygiene every form of the portal gets."""
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
@@ -59,6 +61,17 @@ def name_field(label: str = "Full name", message: str = "Enter the person's full
                        render_kw={"autocomplete": "name"}, **kwargs)
 
 
+@dataclass(frozen=True)
+class LogFilters:
+    """What a person narrows a log to (the audit log, the outbox): who, which centre, which event, which days."""
+
+    person: str = ""
+    centre_id: int | None = None
+    event: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
 class LogFilterForm(FlaskForm):
     """GET filters of a log (the audit log, the outbox): who, which centre, which event, from and to which day.
     The page fills in the centre and event choices (a centre's own log has no centre filter)."""
@@ -75,8 +88,6 @@ class LogFilterForm(FlaskForm):
 
     def log_filters(self):
         """The filters as the query takes them; a field with an error is left out."""
-        from portal.audit import LogFilters
-
         def ok(field):
             return field.data if field is not None and not field.errors else None
 

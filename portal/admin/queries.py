@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from portal.audit import AuditEvent, LogFilters, filter_events, london_midnight, page_of
+from portal.audit import AuditEvent, filter_events, london_midnight, page_of
 from portal.auth.models import User
 from portal.extensions import db
+from portal.forms import LogFilters
 from portal.mail import OutboundEmail
 from portal.tenancy import in_centre, of_awarding_body
 from tenants.models import Centre, CentreStatus
