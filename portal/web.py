@@ -253,7 +253,7 @@ def _wait_for_limit() -> str:
     """How long until the breached rate limit lets this address try again, in words ("2 minutes")."""
     current = limiter.current_limit
     seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-    if seconds < 60:
+    if seconds < 120:  # a minute's window can be 61 seconds away: say it exactly
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
