@@ -1,13 +1,15 @@
 """Form pieces shared by every area, and the input hygiene every form of the portal gets."""
 import re
 import unicodedata
+from dataclasses import dataclass
+from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from werkzeug.datastructures import FileStorage
-from wtforms import SelectChoice, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectFieldBase
-from wtforms.validators import DataRequired, Email, Length, StopValidation
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation
 
 
 class ConfirmForm(FlaskForm):
@@ -57,6 +59,40 @@ def email_field(label: str = "Email address", **kwargs) -> StringField:
 def name_field(label: str = "Full name", message: str = "Enter the person's full name.", **kwargs) -> StringField:
     return StringField(label, validators=[DataRequired(message), Length(max=120)],
                        render_kw={"autocomplete": "name"}, **kwargs)
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """What a person narrows a log to (the audit log, the outbox): who, which centre, which event, which days."""
+
+    person: str = ""
+    centre_id: int | None = None
+    event: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+class LogFilterForm(FlaskForm):
+    """GET filters of a log (the audit log, the outbox): who, which centre, which event, from and to which day.
+    The page fills in the centre and event choices (a centre's own log has no centre filter)."""
+
+    class Meta:
+        csrf = False
+
+    person = StringField("Person", filters=[strip], validators=[Optional(), Length(max=100)],
+                         description="Name or email address")
+    centre = SelectField("Centre", coerce=id_or_none, validators=[Optional()])
+    event = SelectField("Event", validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+
+    def log_filters(self):
+        """The filters as the query takes them; a field with an error is left out."""
+        def ok(field):
+            return field.data if field is not None and not field.errors else None
+
+        return LogFilters(person=ok(self.person) or "", centre_id=ok(getattr(self, "centre", None)),
+                          event=ok(self.event) or "", since=ok(self.since), until=ok(self.until))
 
 
 def apply_refusal(form: FlaskForm, refused) -> None:

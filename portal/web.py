@@ -17,6 +17,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import InternalServerError
 from werkzeug.routing import IntegerConverter
 
+from portal.audit import sentence as audit_sentence
 from portal.db import commit
 from portal.extensions import db, htmx, limiter, login_manager
 from portal.forms import apply_refusal, max_length
@@ -198,6 +199,15 @@ def page_has_errors(context) -> bool:
                for value in context.get_all().values())
 
 
+def file_size(size: int) -> str:
+    """A file's size as both sides of the portal show it: "812 bytes", "37 KB", "2.4 MB" (1 KB = 1,024 bytes)."""
+    if size < 1024:
+        return f"{size:,} byte{'' if size == 1 else 's'}"
+    if size < 1024 * 1024:
+        return f"{math.ceil(size / 1024):,} KB"
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
 def reference(value) -> Markup:
     """A reference ("C-100001-000009") that never breaks across lines mid-code."""
     return Markup('<span class="ref">{}</span>').format(value)
@@ -243,7 +253,7 @@ def _wait_for_limit() -> str:
     """How long until the breached rate limit lets this address try again, in words ("2 minutes")."""
     current = limiter.current_limit
     seconds = max(1, math.ceil(current.reset_at - time.time())) if current else 60
-    if seconds < 60:
+    if seconds < 120:  # a minute's window can be 61 seconds away: say it exactly
         return f"{seconds} second{'s' if seconds != 1 else ''}"
     minutes = math.ceil(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
@@ -294,7 +304,9 @@ def init_app(app: Flask) -> None:
     """Attach template helpers, error pages and headers."""
     app.jinja_env.filters["london"] = _london
     app.jinja_env.filters["ref"] = reference
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["max_length"] = max_length
+    app.jinja_env.globals["audit_sentence"] = audit_sentence
     app.jinja_env.globals["page_has_errors"] = page_has_errors
     app.jinja_env.globals["htmx_version"] = "2.0.11"
     app.jinja_env.finalize = _without_bidi_controls

@@ -2,17 +2,18 @@
 staff. Reads only; each one query, whatever the number of rows."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import clocks
-from portal.audit import AuditEvent
+from portal.audit import AuditEvent, filter_events, london_midnight, page_of
 from portal.auth.models import User
 from portal.extensions import db
+from portal.forms import LogFilters
 from portal.mail import OutboundEmail
-from portal.tenancy import of_awarding_body
+from portal.tenancy import in_centre, of_awarding_body
 from tenants.models import Centre, CentreStatus
 
 PAGE = 100
@@ -51,15 +52,33 @@ def provisioned_centres() -> list[Centre]:
                 .scalars())
 
 
-def recent_email(*, limit: int = PAGE) -> list[OutboundEmail]:
-    """The outbox, newest first."""
-    return list(db.session.execute(select(OutboundEmail).order_by(OutboundEmail.id.desc()).limit(limit)).scalars())
+def outbox_page(filters: LogFilters, page: int) -> tuple[list[OutboundEmail], int]:
+    """One page of the outbox, newest first, narrowed to `filters` (the person is the recipient, the event the
+    status): two statements whatever the number of emails."""
+    statement = select(OutboundEmail)
+    if filters.person:
+        statement = statement.where(OutboundEmail.to.ilike(f"%{filters.person}%"))
+    if filters.centre_id is not None:
+        statement = statement.where(in_centre(OutboundEmail, filters.centre_id))
+    if filters.event:
+        statement = statement.where(OutboundEmail.status == filters.event)
+    if filters.since:
+        statement = statement.where(OutboundEmail.created_at >= london_midnight(filters.since))
+    if filters.until:
+        statement = statement.where(OutboundEmail.created_at < london_midnight(filters.until + timedelta(days=1)))
+    return page_of(statement, (OutboundEmail.id.desc(),), page, PAGE)
 
 
-def recent_audit_events(*, limit: int = PAGE) -> list[AuditEvent]:
-    """The audit log, newest first."""
-    statement = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    return list(db.session.execute(statement).scalars())
+def audit_page(filters: LogFilters, page: int) -> tuple[list[AuditEvent], int]:
+    """One page of the audit log across the awarding body and every centre, newest first, narrowed to `filters`:
+    two statements whatever the number of events (actor and centre are joined in)."""
+    return page_of(filter_events(select(AuditEvent), filters), (AuditEvent.at.desc(), AuditEvent.id.desc()), page,
+                   PAGE)
+
+
+def audit_actions() -> list[str]:
+    """Every kind of event the log holds, for the filter (one statement)."""
+    return list(db.session.execute(select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars())
 
 
 def awarding_body_people() -> list[User]:

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from portal.admin import queries
 from portal.admin.dashboard import awarding_body_overview
 from portal.admin.forms import AppointQualityContactForm, ApproveCentreForm, RoleForm
+from portal.audit import event_name
 from portal.auth import roles as appointed
 from portal.auth import two_factor
 from portal.auth.models import AccountStatus, Role, User
@@ -12,9 +13,9 @@ from portal.catalogue import services as catalogue
 from portal.catalogue.forms import CentreUnitsForm
 from portal.db import utcnow
 from portal.extensions import db
-from portal.forms import ConfirmForm, ReasonForm, choices
-from portal.mail import OutboundEmail
-from portal.web import attempt, form_page, render, requires_role, save_form, see_other
+from portal.forms import ConfirmForm, LogFilterForm, ReasonForm, choices
+from portal.mail import EmailStatus, OutboundEmail
+from portal.web import attempt, form_page, page_number, render, requires_role, save_form, see_other
 from tenants import services as centres
 from tenants.models import Centre, CentreStatus
 from tenants.staff import services as staff
@@ -169,7 +170,22 @@ def change_status(centre_id: int, new_status: str):
 @bp.get("/outbox")
 @requires_role(Role.PLATFORM_ADMIN)
 def outbox():
-    return render_template("admin/outbox.html", messages=queries.recent_email())
+    form = _log_filter_form(events=[(status.value, status.value.capitalize()) for status in EmailStatus],
+                            event_label="Status")
+    page = request.args.get("page", 1, type=page_number)
+    messages, total = queries.outbox_page(form.log_filters(), page)
+    return render_template("admin/outbox.html", messages=messages, form=form, page=page, total=total,
+                           page_size=queries.PAGE)
+
+
+def _log_filter_form(*, events, event_label: str = "Event") -> LogFilterForm:
+    """The filters of a log from the query string: centres and events to choose from; a bad date is ignored."""
+    form = LogFilterForm(request.args)
+    form.centre.choices = choices([("", "Any centre")] + [(c.id, c.name) for c in queries.provisioned_centres()])
+    form.event.choices = choices([("", "Any")] + list(events))
+    form.event.label.text = event_label
+    form.validate()
+    return form
 
 
 @bp.get("/outbox/<int:email_id>")
@@ -181,7 +197,11 @@ def outbox_message(email_id: int):
 @bp.get("/audit")
 @requires_role(Role.PLATFORM_ADMIN)
 def audit_log():
-    return render_template("admin/audit.html", events=queries.recent_audit_events())
+    form = _log_filter_form(events=[(action, event_name(action)) for action in queries.audit_actions()])
+    page = request.args.get("page", 1, type=page_number)
+    events, total = queries.audit_page(form.log_filters(), page)
+    return render_template("admin/audit.html", events=events, form=form, page=page, total=total,
+                           page_size=queries.PAGE)
 
 
 @bp.get("/people")

@@ -1,14 +1,14 @@
 """Centre staff pages: staff accounts (approved by the Quality contact), audit log. The overview at /staff/ is
 tenants/overview.py's."""
-from flask import Blueprint, g, render_template
+from flask import Blueprint, g, render_template, request
 from flask_login import current_user
 
-from portal.audit import AuditEvent
+from portal.audit import AuditEvent, event_name, filter_events, page_of
 from portal.auth.models import User
 from portal.extensions import db
-from portal.forms import ConfirmForm, ReasonForm
+from portal.forms import ConfirmForm, LogFilterForm, ReasonForm, choices
 from portal.tenancy import get_or_404, scoped_select
-from portal.web import attempt, form_page, partial_or_see_other, save_form, see_other
+from portal.web import attempt, form_page, page_number, partial_or_see_other, save_form, see_other
 from tenants.context import require_member, require_quality_contact
 from tenants.staff import services
 from tenants.staff.forms import StaffRequestForm
@@ -75,6 +75,14 @@ def close(user_id: int):
 @bp.get("/audit")
 def audit_log():
     require_quality_contact()
-    events = db.session.execute(scoped_select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                .limit(AUDIT_PAGE)).scalars().all()
-    return render_template("centre/audit.html", centre=g.centre, events=events)
+    form = LogFilterForm(request.args)
+    del form.centre  # the centre's own log
+    actions = scoped_select(AuditEvent).with_only_columns(AuditEvent.action).distinct().order_by(AuditEvent.action)
+    form.event.choices = choices([("", "Any")] + [(action, event_name(action))
+                                                  for action in db.session.execute(actions).scalars()])
+    form.validate()
+    page = request.args.get("page", 1, type=page_number)
+    events, total = page_of(filter_events(scoped_select(AuditEvent), form.log_filters()),
+                            (AuditEvent.at.desc(), AuditEvent.id.desc()), page, AUDIT_PAGE)
+    return render_template("centre/audit.html", centre=g.centre, events=events, form=form, page=page, total=total,
+                           page_size=AUDIT_PAGE)
