@@ -1,7 +1,7 @@
 """`flask seed-scale` (issue 11 §4): a tiny run seeds rows the pages open, in the counts asked for."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -9,7 +9,7 @@ from portal.invoicing.models import Invoice, InvoiceLine
 from portal.scale import ADMIN_EMAIL, SCALE_PASSWORD
 from tenants.complaints.models import Complaint, ComplaintStage
 from tenants.models import Centre
-from tenants.submissions.models import Submission, SubmissionFile
+from tenants.submissions.models import Submission, SubmissionFile, SubmissionStatus
 from tests.conftest import Auth
 
 
@@ -27,6 +27,17 @@ def test_seed_scale_seeds_the_counts_asked_and_the_pages_open(app):
     assert db.session.execute(select(func.count()).select_from(User).where(User.centre_id.is_not(None))).scalar() == 9
     assert 2 * 120 <= count(SubmissionFile) <= 4 * 120
     assert count(ComplaintStage) >= 30
+    # The stored columns the pages sort and join on are kept as the services keep them (tenants/*/models.py).
+    waiting = select(func.count()).select_from(Submission).where(
+        Submission.status.in_([SubmissionStatus.AWAITING_QC, SubmissionStatus.MARKING]))
+    assert db.session.execute(waiting.where(Submission.due_at.is_(None))).scalar() == 0
+    assert db.session.execute(waiting).scalar() > 0
+    assert db.session.execute(select(func.count()).select_from(Complaint)
+                              .where(Complaint.stage_position.is_(None))).scalar() == 0
+    if db.engine.dialect.name == "postgresql":  # the services' next ids come after the seeded ones
+        for table in ("user_account", "submission", "submission_file", "complaint", "invoice"):
+            following = db.session.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")).scalar()
+            assert following > db.session.execute(text(f"SELECT max(id) FROM {table}")).scalar(), table
     # Every billable resubmission of a week already due is on exactly one invoice, as the weekly runs leave it.
     lines = db.session.execute(select(func.count()).select_from(InvoiceLine)).scalar_one()
     assert count(Invoice) > 0 and lines >= count(Invoice)
