@@ -118,7 +118,10 @@ def _pg_env(engine: Engine) -> dict[str, str]:
     """libpq's environment for the engine's database: the password never appears on a command line. A lock held
     by a process still using the database (the portal was not stopped) fails the command instead of hanging."""
     url = make_url(engine.url)
-    env = {**os.environ, "PGDATABASE": url.database or "", "PGOPTIONS": "-c lock_timeout=60s"}
+    # portal.all_centres: a backup or a restore is the system's work across every centre, which the row-level
+    # security policies (migration 0010_rls) let see every row; without it pg_dump would find rows hidden from it.
+    env = {**os.environ, "PGDATABASE": url.database or "",
+           "PGOPTIONS": "-c lock_timeout=60s -c portal.all_centres=on"}
     for variable, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
                             ("PGPASSWORD", url.password)):
         if value is not None:
@@ -233,7 +236,10 @@ def _dump_database(engine: Engine, method: str, folder: Path) -> Path:
     elif method == PG_DUMP:
         # Grants are kept (an application role that does not own the tables needs them back); ownership goes to
         # whoever restores, as the migrations' owner role should.
-        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}"], _pg_env(engine))
+        # --enable-row-security: dump through the policies (which portal.all_centres opens) rather than refuse, as
+        # pg_dump does for tables whose policies apply to its role (the portal's own role, or the forced owner).
+        _run(["pg_dump", "--format=custom", "--no-owner", "--enable-row-security", f"--file={target}"],
+             _pg_env(engine))
     else:
         with open(target, "w", encoding="utf-8") as out:
             dump_logical(engine, out)

@@ -38,9 +38,9 @@ THROUGH_PARENT = {"password_link": ("user_id", "user_account"), "role_grant": ("
 # Awarding-body records that name a centre or its learner: never read on a centre's pages.
 AWARDING_BODY_ONLY = ("conflict_of_interest",)
 
-CENTRE_ID = ("CREATE FUNCTION portal_centre_id() RETURNS integer LANGUAGE sql STABLE AS "
+CENTRE_ID = ("CREATE OR REPLACE FUNCTION portal_centre_id() RETURNS integer LANGUAGE sql STABLE AS "
              "$$ SELECT NULLIF(current_setting('portal.centre_id', true), '')::integer $$")
-ALL_CENTRES = ("CREATE FUNCTION portal_all_centres() RETURNS boolean LANGUAGE sql STABLE AS "
+ALL_CENTRES = ("CREATE OR REPLACE FUNCTION portal_all_centres() RETURNS boolean LANGUAGE sql STABLE AS "
                "$$ SELECT coalesce(current_setting('portal.all_centres', true), '') = 'on' $$")
 
 
