@@ -181,7 +181,7 @@ def seed_scale(sizes: Sizes, *, seed: int = 11, now: datetime | None = None) -> 
     recompute_stage_positions()
     lap("stored columns")
     if db.engine.dialect.name == "postgresql":
-        _move_sequences()
+        move_sequences()
     commit()
     db.session.execute(text("ANALYZE"))  # fresh statistics, as a database that grew this way would have
     commit()
@@ -473,12 +473,15 @@ def _invoices(now: datetime) -> tuple[int, int]:
     return len(invoices), len(lines)
 
 
-def _move_sequences() -> None:
+SEEDED_TABLES = ("user_account", "learner", "submission", "submission_file", "complaint", "complaint_stage",
+                 "complaint_update", "invoice", "invoice_line", "centre_unit")
+
+
+def move_sequences(tables=SEEDED_TABLES) -> None:
     """PostgreSQL: the services' next ids follow the seeded ones. The sequences are advanced with nextval, which the
     portal's own role may call (USAGE), rather than set with setval, which needs UPDATE on them: the sequence's
     next value is then above every seeded id, whichever role seeds."""
-    for table in ("user_account", "learner", "submission", "submission_file", "complaint", "complaint_stage",
-                  "complaint_update", "invoice", "invoice_line", "centre_unit"):
+    for table in tables:
         db.session.execute(text(
             f"SELECT count(nextval(pg_get_serial_sequence('{table}', 'id'))) FROM generate_series(1, "
             f"(SELECT coalesce(max(id), 0) FROM {table}) - (SELECT CASE WHEN is_called THEN last_value ELSE "

@@ -49,23 +49,41 @@ def _admin_connection():
     return connection
 
 
+OWNERS: dict[str, str] = {}  # each throwaway database's app-role URL → its owner's URL (migrations run as the owner)
+
+
 @contextmanager
 def throwaway_database(label: str):
-    """A fresh PostgreSQL database, dropped afterwards; yields its SQLAlchemy URL."""
+    """A fresh PostgreSQL database and the portal's own role for it (no superuser, row-level security holds for it,
+    owns no table: as in production, docs/row-level-security.md), both dropped afterwards; yields the role's URL."""
     name = f"bench_{label}_{os.getpid()}"
+    role = f"{name}_app"
     with _admin_connection() as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        connection.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE')
+        connection.execute(f'GRANT CONNECT ON DATABASE "{name}" TO "{role}"')
+    owner = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    import psycopg
+
+    with psycopg.connect(owner.replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute(f'GRANT USAGE ON SCHEMA public TO "{role}"')
+        connection.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES '
+                           f'TO "{role}"')
+        connection.execute(f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "{role}"')
+    owner_part, _, host_part = owner.partition("@")
+    url = owner_part.rsplit("//", 1)[0] + f"//{role}@" + host_part
+    OWNERS[url] = owner
     try:
         yield url
     finally:
         with _admin_connection() as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
 def env_for(url: str) -> dict:
-    return {**os.environ, "DATABASE_URL": url, "PORTAL_ENV": "development", "SECRET_KEY": "bench-scale",
-            "REDIS_URL": "", "MAIL_SERVER": ""}
+    return {**os.environ, "DATABASE_URL": url, "MIGRATION_DATABASE_URL": OWNERS.get(url, url),
+            "PORTAL_ENV": "development", "SECRET_KEY": "bench-scale", "REDIS_URL": "", "MAIL_SERVER": ""}
 
 
 def flask(url: str, *args: str) -> str:
@@ -115,6 +133,19 @@ def sign_in(app, email: str, password: str):
         data["csrf_token"] = token.group(1)
     response = client.post("/sign-in", data=data)
     assert response.status_code == 303, (email, response.status_code)
+    if response.location == "/sign-in/code":  # the scale admin is enrolled in two-factor sign-in: its code now
+        import pyotp
+        from sqlalchemy import select
+
+        from portal.auth.models import User
+        from portal.extensions import db
+        from portal.tenancy import for_all_centres
+
+        with app.app_context():
+            for_all_centres()
+            secret = db.session.execute(select(User.two_factor_secret).where(User.email == email)).scalar_one()
+        response = client.post("/sign-in/code", data={**data, "code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 303, (email, "second step", response.status_code)
     return client
 
 
@@ -171,6 +202,7 @@ def page_section(url: str, runs: int) -> tuple[list[str], dict]:
 
     from portal.extensions import db
     from portal.scale import ADMIN_EMAIL, SCALE_PASSWORD
+    from portal.tenancy import for_all_centres
     from tenants.complaints.models import Complaint
     from tenants.models import Centre
     from tenants.submissions.models import Submission
@@ -178,6 +210,7 @@ def page_section(url: str, runs: int) -> tuple[list[str], dict]:
     app = make_app(url)
     figures: dict = {}
     with app.app_context():
+        for_all_centres()  # the bench reads across centres, as the awarding body's work does
         largest = db.session.execute(
             select(Centre.slug, Centre.id, func.count(Submission.id))
             .join(Submission, Submission.centre_id == Centre.id).group_by(Centre.id)
@@ -307,12 +340,14 @@ def invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict]
     """Weekly invoicing at two sizes in one database: `centres` centres with `due` unbilled resubmissions in one
     week and `history` billed ones before it; then 9 × `history` more billed history (older weeks) and `due`
     more in the next week, run again. Each run is timed and its statements counted."""
+    from portal.tenancy import for_all_centres
     from tests.services import PrivateRedis
 
     redis = PrivateRedis(free_port()).start()  # emails are queued for a worker, as in production, not sent inline
     try:
         app = make_app(url, REDIS_URL=redis.url, JOBS_INLINE=False)
         with app.app_context():
+            for_all_centres()  # what the invoicing job declares (jobs.job)
             return _invoicing_runs(centres, due, history)
     finally:
         redis.kill()
@@ -324,7 +359,7 @@ def bare_centres(how_many: int) -> list:
 
     from portal.auth.models import User
     from portal.extensions import db
-    from portal.scale import bulk, next_id
+    from portal.scale import bulk, move_sequences, next_id
     from tenants.models import Centre, CentreStatus
 
     first, contact = next_id(Centre), next_id(User)
@@ -339,9 +374,7 @@ def bare_centres(how_many: int) -> list:
                      job_title="Quality contact", status="active", is_quality_contact=True,
                      session_token=f"{contact + n:032x}", requested_at=now, decision_note="", failed_sign_ins=0)
                 for n in range(how_many)])
-    for table in ("centre", "user_account"):
-        db.session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT max(id) FROM {table}))"))
+    move_sequences(("centre", "user_account"))
     return list(db.session.execute(select(Centre.id).order_by(Centre.id)).scalars())
 
 
@@ -353,7 +386,7 @@ def _invoicing_runs(centres: int, due: int, history: int) -> list[dict]:
     from portal.fees import FeeSchedule
     from portal.invoicing import services
     from portal.invoicing.weeks import invoice_date, last_due_week, london_midnight
-    from portal.scale import _awarding_body, _invoices, bulk, next_id
+    from portal.scale import _awarding_body, _invoices, bulk, move_sequences, next_id
     from tenants.learners.models import Learner, LearnerStatus
     from tenants.submissions.models import Authenticity, Submission, SubmissionStatus
 
@@ -390,9 +423,7 @@ def _invoicing_runs(centres: int, due: int, history: int) -> list[dict]:
     def bill_history(before_week) -> None:
         db.session.flush()
         _invoices(london_midnight(invoice_date(before_week)) + timedelta(hours=12))
-        for table in ("invoice", "invoice_line", "learner", "submission"):
-            db.session.execute(db.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                       f"(SELECT coalesce(max(id), 1) FROM {table}))"))
+        move_sequences(("invoice", "invoice_line", "learner", "submission"))
         commit()
         db.session.execute(db.text("ANALYZE"))
         commit()
