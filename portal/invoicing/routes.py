@@ -70,7 +70,13 @@ def record_paid(invoice_id: int):
                                                           today=london_date(utcnow())),
                   done=f"Recorded the payment of {invoice.reference}.",
                   back=lambda: see_other("admin_invoicing.invoices"),
-                  page=lambda f: (_invoices_page(payment_form=f), 422))
+                  page=lambda f: (_invoices_page(payment_form=_for_row(f, invoice)), 422))
+
+
+def _for_row(form: PaymentForm, invoice: Invoice) -> PaymentForm:
+    """Each invoice's row has its own date field (`paid-on-<id>`): the error summary links to the one refused."""
+    form.paid_on.id = f"paid-on-{invoice.id}"
+    return form
 
 
 @admin_bp.get("/invoices/<int:invoice_id>.docx")

@@ -25,6 +25,10 @@ def test_finance_records_a_payment_once_and_never_before_the_invoice_date(centre
     db.session.refresh(unpaid)
     assert unpaid.paid_on is None
     assert "Enter a payment date from the invoice date" in client.get("/admin/invoices").get_data(as_text=True)
+    refused = client.post(f"/admin/invoices/{unpaid.id}/paid", data={"paid_on": ""})
+    # The error summary links to the date field of the invoice's own row (each row has one).
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and f'href="#paid-on-{unpaid.id}"' in page and f'id="paid-on-{unpaid.id}"' in page
     today = london_date(utcnow())
     assert client.post(f"/admin/invoices/{unpaid.id}/paid", data={"paid_on": today.isoformat()}).status_code == 303
     db.session.refresh(unpaid)
