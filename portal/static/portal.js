@@ -62,10 +62,20 @@
         settled = [];
         outOfBand = [];
         placeFocus(roots);
+        markTitle();
       }, 0);
     }
     settled.push(event.target);
   });
+
+  // The page title starts "Error: " while the page shows an error summary (GOV.UK): the server writes it on a full
+  // page; after a swap the page is the same document, so it is put on (or taken off) here.
+  const ERROR = "Error: ";
+  function markTitle() {
+    const errors = Array.from(document.querySelectorAll(".error-summary")).some(visible);
+    if (errors && !document.title.startsWith(ERROR)) document.title = ERROR + document.title;
+    if (!errors && document.title.startsWith(ERROR)) document.title = document.title.slice(ERROR.length);
+  }
 
   document.addEventListener("DOMContentLoaded", () => {
     const summary = document.querySelector("[data-autofocus]");

@@ -35,12 +35,14 @@ def test_quality_contact_edits_and_publishes_the_policy_in_place(make_centre, ne
     section.get_by_role("button", name=re.compile("^Save")).click()
     expect(section.locator(".error-summary")).to_be_focused()
     expect(section.locator(".field-error")).to_contain_text("Enter a title for the policy.")
+    expect(page).to_have_title(re.compile("^Error: "))  # as a full page with errors says, after the swap too
     axe(page)
     section.get_by_label("Title").fill("How to complain to Northgate")
     section.get_by_role("button", name=re.compile("^Save")).click()
     expect(section.locator("form")).to_have_count(0)
     expect(section).to_contain_text("How to complain to Northgate")
     expect(page.locator("#policy-notice")).to_contain_text("Saved: title and introduction.")
+    expect(page).not_to_have_title(re.compile("^Error: "))  # the errors are gone: so is the prefix
     expect(page.locator("#policy-notice")).to_be_focused()  # the confirmation, in a polite live region
     expect(page.locator("#policy-notice")).to_have_attribute("role", "status")
     assert page.url == live_server(f"/c/{slug}/policy/")  # all in place: no navigation
