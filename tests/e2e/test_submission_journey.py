@@ -76,6 +76,8 @@ def open_from_tracker(centre_staff: Page, axe, slug: str, number: int, status: s
     axe(centre_staff)
     row.get_by_role("link", name="Sam Smith").click()
     expect(heading(centre_staff)).to_contain_text("Sam Smith (ABC123)")
+    # The history stacks on a phone like every other table: each cell carries its column's name.
+    expect(centre_staff.locator("#submission-history tbody td").first).to_have_attribute("data-label", "No.")
     axe(centre_staff)
 
 
