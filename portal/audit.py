@@ -110,10 +110,16 @@ def filter_events(statement, filters):
         statement = statement.where(in_centre(AuditEvent, filters.centre_id))
     if filters.event:
         statement = statement.where(AuditEvent.action == filters.event)
+    return on_days(statement, AuditEvent.at, filters)
+
+
+def on_days(statement, column, filters):
+    """`statement` narrowed to `column` falling on the London days from `filters.since` to `filters.until` (both
+    included, either may be unset): the logs' date filters."""
     if filters.since:
-        statement = statement.where(AuditEvent.at >= london_midnight(filters.since))
+        statement = statement.where(column >= london_midnight(filters.since))
     if filters.until:
-        statement = statement.where(AuditEvent.at < london_midnight(filters.until + timedelta(days=1)))
+        statement = statement.where(column < london_midnight(filters.until + timedelta(days=1)))
     return statement
 
 

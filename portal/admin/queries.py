@@ -2,13 +2,13 @@
 staff. Reads only; each one query, whatever the number of rows."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal import clocks
-from portal.audit import AuditEvent, filter_events, london_midnight, page_of
+from portal.audit import AuditEvent, filter_events, on_days, page_of
 from portal.auth.models import User
 from portal.extensions import db
 from portal.forms import LogFilters
@@ -62,11 +62,7 @@ def outbox_page(filters: LogFilters, page: int) -> tuple[list[OutboundEmail], in
         statement = statement.where(in_centre(OutboundEmail, filters.centre_id))
     if filters.event:
         statement = statement.where(OutboundEmail.status == filters.event)
-    if filters.since:
-        statement = statement.where(OutboundEmail.created_at >= london_midnight(filters.since))
-    if filters.until:
-        statement = statement.where(OutboundEmail.created_at < london_midnight(filters.until + timedelta(days=1)))
-    return page_of(statement, (OutboundEmail.id.desc(),), page, PAGE)
+    return page_of(on_days(statement, OutboundEmail.created_at, filters), (OutboundEmail.id.desc(),), page, PAGE)
 
 
 def audit_page(filters: LogFilters, page: int) -> tuple[list[AuditEvent], int]:
