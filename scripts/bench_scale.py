@@ -81,6 +81,16 @@ def throwaway_database(label: str):
             connection.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
+def analyse(url: str) -> None:
+    """ANALYZE as the tables' owner. The portal's own role may not: its ANALYZE skips every table it does not own,
+    and the planner, left without statistics, picks plans a live database (autovacuum analyses as the owner) would
+    never run — 20 s instead of 40 ms for the reports."""
+    import psycopg
+
+    with psycopg.connect(OWNERS.get(url, url).replace("+psycopg", ""), autocommit=True) as connection:
+        connection.execute("ANALYZE")
+
+
 def env_for(url: str) -> dict:
     return {**os.environ, "DATABASE_URL": url, "MIGRATION_DATABASE_URL": OWNERS.get(url, url),
             "PORTAL_ENV": "development", "SECRET_KEY": "bench-scale", "REDIS_URL": "", "MAIL_SERVER": ""}
@@ -348,7 +358,7 @@ def invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict]
         app = make_app(url, REDIS_URL=redis.url, JOBS_INLINE=False)
         with app.app_context():
             for_all_centres()  # what the invoicing job declares (jobs.job)
-            return _invoicing_runs(centres, due, history)
+            return _invoicing_runs(url, centres, due, history)
     finally:
         redis.kill()
 
@@ -378,7 +388,7 @@ def bare_centres(how_many: int) -> list:
     return list(db.session.execute(select(Centre.id).order_by(Centre.id)).scalars())
 
 
-def _invoicing_runs(centres: int, due: int, history: int) -> list[dict]:
+def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict]:
     from portal.auth.passwords import hash_password
     from portal.catalogue.models import Unit
     from portal.db import commit
@@ -425,8 +435,7 @@ def _invoicing_runs(centres: int, due: int, history: int) -> list[dict]:
         _invoices(london_midnight(invoice_date(before_week)) + timedelta(hours=12))
         move_sequences(("invoice", "invoice_line", "learner", "submission"))
         commit()
-        db.session.execute(db.text("ANALYZE"))
-        commit()
+        analyse(url)
 
     def run(as_of, now, history_size: int, seeded: float) -> dict:
         began = time.perf_counter()
@@ -488,6 +497,7 @@ def scale_sections(args) -> tuple[list[str], dict, float]:
         seeding = time.perf_counter()
         out = flask(url, "seed-scale", "--centres", str(args.centres), "--submissions", str(args.submissions),
                     "--complaints", str(args.complaints), "--staff", str(args.staff))
+        analyse(url)  # seed-scale's own ANALYZE, as the portal's role, skipped the tables it does not own
         seeded = time.perf_counter() - seeding
         section = ["## The scale database", "",
                    f"`flask seed-scale --centres {args.centres} --submissions {args.submissions} --complaints "
