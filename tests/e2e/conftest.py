@@ -72,10 +72,25 @@ class LiveServer:
         return self.url + path
 
 
+def closing_what_it_sends(app):
+    """The app, with every answer's body closed however its sending ends. When the browser drops a connection
+    mid-answer (it navigates on while a static file is still being sent), Werkzeug's development server stops
+    reading the body without closing it, and the file left open is a ResourceWarning — an error in this suite."""
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:  # also when the server abandons this generator: it is closed as it is collected
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+    return serve
+
+
 @pytest.fixture
 def live_server(app, server_socket) -> Iterator[LiveServer]:
     """The `app` fixture served over HTTP in a background thread; a server-side exception fails the test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, fd=server_socket.fileno())
+    server = make_server("127.0.0.1", 0, closing_what_it_sends(app), threaded=True, fd=server_socket.fileno())
     live = LiveServer(app.config["PUBLIC_BASE_URL"])
 
     def record(sender, exception, **extra):
