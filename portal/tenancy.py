@@ -108,13 +108,15 @@ def for_all_centres() -> None:
 @contextlib.contextmanager
 def working_for_all_centres() -> Iterator[None]:
     """Run a block as the awarding body's or the system's work (a job run inline inside a centre's request, say),
-    then give the request back its own scope."""
+    then give the request back its own scope. What the block added to the session is written before the scope goes
+    back: left to a flush at the commit, it would be written as the centre's work, and refused."""
     saved = g.get("tenant_centre_id"), g.get("tenant_all_centres")
     g.pop("tenant_centre_id", None)
     g.tenant_all_centres = True
     _tell_the_open_transaction()
     try:
         yield
+        db.session.flush()
     finally:
         g.tenant_centre_id, g.tenant_all_centres = saved
         if saved[0] is None:

@@ -97,7 +97,6 @@ def _tell_the_holder(holder: User, centre: Centre, requested_by: User) -> None:
             f"made.\n\nIf you now work at {centre.name}, ask them to use another work address for you, or ask "
             "the awarding body to help. If this means nothing to you, you need do nothing.\n"),
             centre_id=holder_centre_id)
-        db.session.flush()  # written now, inside the block: a flush at the commit would be the centre's work again
 
 
 def _pending(centre: Centre, user: User) -> None:
