@@ -382,6 +382,30 @@ def auth(client):
     return Auth(client)
 
 
+# --- time --------------------------------------------------------------------------------------------------
+
+class MovingClock:
+    """The time some modules read (`utcnow`), moved on by the test: `clock.move(minutes=31)`."""
+
+    def __init__(self) -> None:
+        from portal.db import utcnow
+
+        self.now = utcnow()
+
+    def move(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+def moving_clock(monkeypatch, *modules) -> MovingClock:
+    """A MovingClock that each of `modules` reads as its `utcnow`."""
+    clock = MovingClock()
+    for module in modules:
+        monkeypatch.setattr(module, "utcnow", lambda: clock.now)
+    return clock
+
+
 # --- query counting --------------------------------------------------------------------------------------
 
 @pytest.fixture

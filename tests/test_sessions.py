@@ -15,9 +15,9 @@ from portal.auth import sessions
 from portal.auth.models import User
 from portal.auth.passwords import verify_password
 from portal.auth.services import issue_password_link
-from portal.db import commit, utcnow
+from portal.db import commit
 from portal.extensions import db
-from tests.conftest import PASSWORD, Auth, quality_contact_of
+from tests.conftest import PASSWORD, Auth, moving_clock, quality_contact_of
 
 NEW_PASSWORD = "a brand new long passphrase"
 
@@ -30,17 +30,7 @@ def member(centre, make_staff):
 @pytest.fixture
 def clock(monkeypatch):
     """The time the session rules and the sign-in throttle read; `clock.move(minutes=...)` moves it on."""
-
-    class Clock:
-        now = utcnow()
-
-        def move(self, **delta):
-            self.now += timedelta(**delta)
-
-    moving = Clock()
-    monkeypatch.setattr(sessions, "utcnow", lambda: moving.now)
-    monkeypatch.setattr(auth_services, "utcnow", lambda: moving.now)
-    return moving
+    return moving_clock(monkeypatch, sessions, auth_services)
 
 
 def staff_home(client, centre):

@@ -4,7 +4,6 @@ wrong codes counted like wrong passwords, and the admin's audited reset."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pyotp
@@ -15,26 +14,16 @@ from portal.audit import AuditEvent
 from portal.auth import services as auth_services
 from portal.auth import sessions, two_factor
 from portal.auth.models import RecoveryCode, Role, RoleGrant
-from portal.db import commit, utcnow
+from portal.db import commit
 from portal.extensions import db
 from portal.rules import Refused
-from tests.conftest import PASSWORD, Auth, enrol_two_factor, quality_contact_of
+from tests.conftest import PASSWORD, Auth, enrol_two_factor, moving_clock, quality_contact_of
 
 
 @pytest.fixture
 def clock(monkeypatch):
     """The time the code window, remembered browsers, sessions and the sign-in throttle read."""
-
-    class Clock:
-        now = utcnow()
-
-        def move(self, **delta):
-            self.now += timedelta(**delta)
-
-    moving = Clock()
-    for module in (two_factor, sessions, auth_services):
-        monkeypatch.setattr(module, "utcnow", lambda: moving.now)
-    return moving
+    return moving_clock(monkeypatch, two_factor, sessions, auth_services)
 
 
 @pytest.fixture
