@@ -34,6 +34,7 @@ from portal.db import commit, utcnow
 from portal.extensions import db
 from portal.fees import FeeSchedule, fee_book, vat_on
 from portal.invoicing.models import Invoice, InvoiceLine, LineKind
+from portal.invoicing.services import recompute_billed_marks
 from portal.invoicing.weeks import invoice_date, last_due_week, london_midnight, week_bounds, week_of
 from portal.workdays import Nation, deadline, london_date
 from tenants import services as centres
@@ -471,6 +472,7 @@ def _invoices(now: datetime) -> tuple[int, int]:
         invoice_id += 1
     bulk(Invoice, invoices)
     bulk(InvoiceLine, lines)
+    recompute_billed_marks()  # the marks the runs would have set with these lines
     db.session.merge(Counter(name="invoice", value=last + len(invoices)))
     return len(invoices), len(lines)
 

@@ -26,7 +26,7 @@ from tenants.complaints.report_period import Month, Period
 from tenants.models import CentreStatus
 from tenants.overview import TREND_MONTHS, Section
 from tenants.submissions.models import Submission
-from tenants.submissions.tracker import service_referral_rates
+from tenants.submissions.tracker import service_referral_rates_of_the_day
 
 STAGE_ROLES = (Role.CUSTOMER_SERVICE, Role.TEAM_LEADER, Role.DIRECTOR)
 STAGE_NAMES = {Role.CUSTOMER_SERVICE: "Customer service (stage 2; stage one of a direct complaint)",
@@ -129,7 +129,7 @@ def awarding_body_overview(user: User, now: datetime) -> AwardingBodyOverview:
                    state=state)
             for key, label, (name, filters), state in assessment]))
     if user.has_role(*EQA):
-        flagged = service_referral_rates(now).flagged()
+        flagged = service_referral_rates_of_the_day(now).flagged()  # complete months only: once a day
         sections.append(Section("External quality assurance", [
             Figure("Centres flagged for their referral rate", len(flagged), url_for("admin_eqa.index"),
                    state="action")]))

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, union_all
+from sqlalchemy import and_, bindparam, exists, insert, literal, or_, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 
@@ -75,6 +75,8 @@ class BillableItem:
     occurred_at: datetime
     quantity: int
     number: int = 0
+    learner_id: int = 0
+    unit_id: int = 0
     learner_name: str = ""
     enrolment_number: str = ""
     unit_code: str = ""
@@ -111,15 +113,19 @@ def _billable(columns: list, before: datetime, since: datetime | None, centre_id
     """Both kinds of unbilled item as ONE statement (a UNION ALL), each branch a range on its billing date.
 
     The billing date (`clock_started_at`, `excess_fee_accepted_at`) is indexed with the centre, so a centre-week
-    reads only that centre's items of the week."""
+    reads only that centre's items of the week; and, for the rows not yet marked billed only, in partial indexes,
+    so the items due across centres are found without reading the billed history."""
     entered, accepted = Submission.clock_started_at, Submission.excess_fee_accepted_at
+    # The first three conditions of each branch are its partial index's (`ix_submission_unbilled_*`): the rows not
+    # yet marked billed. The rules after them decide, as ever, what is billable among those few.
     resubmissions = select(literal(LineKind.RESUBMISSION.value).label("kind"), entered.label("occurred_at"),
                            literal(1).label("quantity"), *columns).where(
-        Submission.number > 1, entered.is_not(None), entered < before, _first_to_enter_the_queue(),
-        _number_not_billed())
+        Submission.number > 1, entered.is_not(None), ~Submission.resubmission_billed, entered < before,
+        _first_to_enter_the_queue(), _number_not_billed())
     excess = select(literal(LineKind.EXCESS_LENGTH.value).label("kind"), accepted.label("occurred_at"),
                     Submission.excess_fees.label("quantity"), *columns).where(
-        Submission.excess_fees > 0, accepted.is_not(None), accepted < before, _not_billed(LineKind.EXCESS_LENGTH))
+        Submission.excess_fees > 0, accepted.is_not(None), ~Submission.excess_billed, accepted < before,
+        _not_billed(LineKind.EXCESS_LENGTH))
     if since is not None:
         resubmissions = resubmissions.where(entered >= since)
         excess = excess.where(accepted >= since)
@@ -134,29 +140,39 @@ def _billable(columns: list, before: datetime, since: datetime | None, centre_id
 
 
 def _line_columns() -> list:
-    return [Submission.id.label("submission_id"), Submission.centre_id, Submission.number,
-            Learner.first_name, Learner.last_name, Learner.enrolment_number, Unit.code.label("unit_code")]
+    return [Submission.id.label("submission_id"), Submission.centre_id, Submission.number, Submission.learner_id,
+            Submission.unit_id, Learner.first_name, Learner.last_name, Learner.enrolment_number,
+            Unit.code.label("unit_code")]
 
 
 @cache
-def _centre_week_statement():
-    """One centre's items of one week, built once per process (its construction costs more Python than the
-    statement costs the database): the centre and the bounds are parameters given at each execution."""
-    return _billable(_line_columns(), bindparam("before"), bindparam("since"), bindparam("centre_id"),
-                     with_names=True)
+def _billable_statement(*, names: bool, since: bool, centre: bool):
+    """`_billable` of one shape, built once per process (its construction costs more Python than the statement
+    costs the database): the bounds and the centre are parameters given at each execution. `names`: with what
+    each line shows (else the item's centre and moment only)."""
+    columns = _line_columns() if names else [Submission.centre_id]
+    return _billable(columns, bindparam("before"), bindparam("since") if since else None,
+                     bindparam("centre_id") if centre else None, with_names=names)
+
+
+def _billable_rows(before: datetime, since: datetime | None, centre_id: int | None, *, names: bool):
+    parameters = {"before": before}
+    if since is not None:
+        parameters["since"] = since
+    if centre_id is not None:
+        parameters["centre_id"] = centre_id
+    statement = _billable_statement(names=names, since=since is not None, centre=centre_id is not None)
+    return db.session.execute(statement, parameters)
 
 
 def billable_items(before: datetime, *, since: datetime | None = None,
                    centre_id: int | None = None) -> list[BillableItem]:
     """Items not yet on any invoice that happened before `before` (and at or after `since`): one statement,
     with the learner and unit each line shows, and nothing else (no files, no ORM objects)."""
-    if since is not None and centre_id is not None:
-        rows = db.session.execute(_centre_week_statement(), {"before": before, "since": since, "centre_id": centre_id})
-    else:
-        rows = db.session.execute(_billable(_line_columns(), before, since, centre_id, with_names=True))
+    rows = _billable_rows(before, since, centre_id, names=True)
     items = [BillableItem(LineKind(row.kind), row.submission_id, row.centre_id, row.occurred_at,
-                          row.quantity, row.number, f"{row.first_name} {row.last_name}", row.enrolment_number,
-                          row.unit_code)
+                          row.quantity, row.number, row.learner_id, row.unit_id, f"{row.first_name} {row.last_name}",
+                          row.enrolment_number, row.unit_code)
              for row in rows]
     return sorted(items, key=lambda item: (item.occurred_at, item.submission_id, item.kind.value))
 
@@ -176,6 +192,32 @@ def make_lines(centre_id: int, items: Iterable[BillableItem], fees: FeeBook | No
             occurred_at=item.occurred_at, quantity=item.quantity, unit_price_pence=price,
             amount_pence=price * item.quantity))
     return lines
+
+
+def mark_billed(centre_id: int, items: list[BillableItem]) -> None:
+    """Mark `items` billed (`Submission.resubmission_billed`, `excess_billed`), in ONE statement, inside the
+    transaction that writes their lines. A resubmission marks every copy of its (learner, unit, number): none of
+    them is billed again (`_number_not_billed`), so none needs reading again."""
+    numbers = sorted({(item.learner_id, item.unit_id, item.number) for item in items
+                      if item.kind is LineKind.RESUBMISSION})
+    excess = sorted({item.submission_id for item in items if item.kind is LineKind.EXCESS_LENGTH})
+    resubmission = tuple_(Submission.learner_id, Submission.unit_id, Submission.number).in_(numbers)
+    excess_length = Submission.id.in_(excess)
+    statement = (update(Submission).where(in_centre(Submission, centre_id), or_(resubmission, excess_length))
+                 .values(resubmission_billed=or_(Submission.resubmission_billed, resubmission),
+                         excess_billed=or_(Submission.excess_billed, excess_length))
+                 .execution_options(synchronize_session=False, **{ALL_CENTRES: True}))  # the awarding body's work
+    db.session.execute(statement)
+
+
+def recompute_billed_marks() -> None:
+    """Every submission's billing marks from the invoice lines, as migration 0016 set them (for rows written in
+    bulk, as `flask seed-scale` writes the billed history)."""
+    statement = (update(Submission).where(or_(Submission.number > 1, Submission.excess_fees > 0))
+                 .values(resubmission_billed=~_number_not_billed(),
+                         excess_billed=~_not_billed(LineKind.EXCESS_LENGTH))
+                 .execution_options(synchronize_session=False, **{ALL_CENTRES: True}))  # every centre's rows
+    db.session.execute(statement)
 
 
 # --- one centre, one week --------------------------------------------------------------------------------
@@ -236,6 +278,7 @@ def _invoice_centre_week(centre_id: int, week_start: date, issue_date: date, job
     db.session.add(invoice)
     db.session.flush()
     db.session.execute(insert(InvoiceLine), [{**line, "invoice_id": invoice.id} for line in lines])  # one executemany
+    mark_billed(centre_id, items)  # in this transaction: the marks commit, or roll back, with the lines
     from portal.invoicing.notify import notify_invoice
 
     notify_invoice(invoice, line_count=len(lines), finance=context.finance)
@@ -294,7 +337,7 @@ def due_work(as_of: date) -> list[tuple[date, int]]:
     One statement that returns only the unbilled items' centre and billing moment (nothing of the billed
     history, no rows of learners, units or files)."""
     end = week_bounds(last_due_week(as_of))[1]
-    rows = db.session.execute(_billable([Submission.centre_id], end, None, None)).all()
+    rows = _billable_rows(end, None, None, names=False).all()
     return sorted({(week_of(row.occurred_at), row.centre_id) for row in rows})
 
 

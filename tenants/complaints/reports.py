@@ -22,7 +22,8 @@ The choices, stated once (the report page repeats the formulas in plain words):
   Stages closed on time: stages closed at or before their deadline in force over stages closed.
   Shares are rounded to the nearest whole percent, halves up.
 * **Counting in SQL.** Every figure is a GROUP BY in the database, all of them in one statement whatever
-  the number of cases (a CTE of the period's cases, grouped by each branch of a UNION ALL). The London
+  the number of cases (CTEs of the period's complaints, their stages and cases, each table read once, grouped by
+  each branch of a UNION ALL). The London
   month is a CASE over the UTC instants at which each London month starts (computed with zoneinfo, so
   British Summer Time is exact: 23:30 UTC on 31 March is April). That is
   portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
@@ -301,8 +302,8 @@ def _stage_key(scope: Scope, route, level, ordinal, name) -> tuple:
     return (route is not Route.CENTRE, level is not Level.CENTRE, ordinal, name if scope.centre else "")
 
 
-def _stage_branches(scope: Scope, cases) -> list[Select]:
-    """Cases by furthest stage, and stages closed (on time) by stage."""
+def _stage_branches(scope: Scope, cases, stages) -> list[Select]:
+    """Cases by furthest stage, and stages closed (on time) by stage (`stages`: the period's stages, a CTE)."""
     keys = dict(route=cases.c.route, level=cases.c.stage_level, ordinal=cases.c.stage_ordinal)
     if scope.centre:
         keys["name"] = cases.c.stage_name
@@ -311,17 +312,16 @@ def _stage_branches(scope: Scope, cases) -> list[Select]:
         furthest.append(cases.c.escalated == 0)
     reached = select(*_columns(REACHED, **keys, n=func.count())).where(*furthest).group_by(*keys.values())
     # Grouped on a subquery's columns: PostgreSQL will not match a GROUP BY expression holding bound parameters.
-    ordinal = case((ComplaintStage.level == Level.CENTRE, ComplaintStage.position),
-                   else_=ComplaintStage.position - cases.c.centre_stages)
-    stages = (scope.stages(cases.c.route.label("route"), ComplaintStage.level.label("level"),
-                           ordinal.label("ordinal"), ComplaintStage.name.label("name"),
-                           _flag(ComplaintStage.closed_at <= _due()).label("on_time"))
-              .join(cases, cases.c.id == ComplaintStage.complaint_id)
-              .where(ComplaintStage.closed_at.is_not(None)).subquery("closed_stages"))
-    stage_keys = dict(route=stages.c.route, level=stages.c.level, ordinal=stages.c.ordinal)
+    ordinal = case((stages.c.level == Level.CENTRE, stages.c.position),
+                   else_=stages.c.position - cases.c.centre_stages)
+    closed_stages = (select(cases.c.route.label("route"), stages.c.level.label("level"), ordinal.label("ordinal"),
+                            stages.c.name.label("name"), stages.c.on_time.label("on_time"))
+                     .join_from(stages, cases, cases.c.id == stages.c.complaint_id)
+                     .where(stages.c.closed == 1).subquery("closed_stages"))
+    stage_keys = dict(route=closed_stages.c.route, level=closed_stages.c.level, ordinal=closed_stages.c.ordinal)
     if scope.centre:
-        stage_keys["name"] = stages.c.name
-    closed = (select(*_columns(CLOSED, **stage_keys, n=func.count(), on_time=func.sum(stages.c.on_time)))
+        stage_keys["name"] = closed_stages.c.name
+    closed = (select(*_columns(CLOSED, **stage_keys, n=func.count(), on_time=func.sum(closed_stages.c.on_time)))
               .group_by(*stage_keys.values()))
     return [reached, closed]
 
@@ -352,17 +352,59 @@ def _now_columns(scope: Scope, at: datetime) -> dict:
                 overdue_at_awarding_body=func.sum(_flag(and_(late, at_body))))
 
 
+def _period_ctes(scope: Scope, period: Period):
+    """(the scope's learner-route complaints received in the period; their stages; one row per complaint with
+    what the report counts about it), as CTEs: each table is read once, whatever the number of figures grouped
+    from them. The kind is filtered in the first CTE's own scan, where the planner has statistics to estimate it
+    (it has none for a CTE's rows: a filter on them is guessed at 0.5 % and the stages would be joined by a loop)."""
+    month = case(*[(Complaint.received_at < m.plus(1).starts, i) for i, m in enumerate(period.months)], else_=-1)
+    received = scope.complaints(
+        Complaint.id.label("id"), Complaint.centre_id.label("centre_id"), Complaint.route.label("route"),
+        Complaint.category.label("category"), Complaint.status.label("status"),
+        Complaint.escalated_at.label("escalated_at"), month.label("month")).where(
+        Complaint.kind == Kind.COMPLAINT, Complaint.received_at >= period.starts,
+        Complaint.received_at < period.ends).cte("received")
+    due = _due()
+    stages = (scope.stages(ComplaintStage.complaint_id.label("complaint_id"), ComplaintStage.position.label("position"),
+                           ComplaintStage.level.label("level"), ComplaintStage.name.label("name"),
+                           _flag(ComplaintStage.closed_at.is_not(None)).label("closed"),
+                           _flag(ComplaintStage.closed_at <= due).label("on_time"),
+                           _flag(or_(ComplaintStage.closed_at.is_(None), ComplaintStage.closed_at > due)).label("late"))
+              .join(received, received.c.id == ComplaintStage.complaint_id).cte("period_stages"))
+    facts = (select(stages.c.complaint_id, func.max(stages.c.position).label("furthest"),
+                    func.sum(_flag(stages.c.level == Level.CENTRE)).label("centre_stages"),
+                    func.sum(stages.c.late).label("late"))
+             .group_by(stages.c.complaint_id).subquery("stage_facts"))
+    reached = stages.alias("reached")
+    resolved = received.c.status == Status.RESOLVED
+    on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
+    if scope.centre:
+        on_time.append(received.c.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
+    centre_stages = func.coalesce(facts.c.centre_stages, 0)
+    ordinal = case((reached.c.level == Level.CENTRE, reached.c.position), else_=reached.c.position - centre_stages)
+    cases = (select(received.c.id, received.c.centre_id, received.c.route, received.c.category, received.c.month,
+                    _flag(resolved).label("resolved"), _flag(and_(*on_time)).label("on_time"),
+                    _flag(received.c.escalated_at.is_not(None)).label("escalated"),
+                    reached.c.level.label("stage_level"), ordinal.label("stage_ordinal"),
+                    reached.c.name.label("stage_name"), centre_stages.label("centre_stages"))
+             .select_from(received)
+             .outerjoin(facts, facts.c.complaint_id == received.c.id)
+             .outerjoin(reached, and_(reached.c.complaint_id == received.c.id, reached.c.position == facts.c.furthest))
+             .cte("cases"))
+    return received, stages, cases
+
+
 def _branches(scope: Scope, period: Period, at: datetime) -> list[Select]:
-    """Every GROUP BY of the report, over one CTE of the period's cases."""
-    cases = _cases(scope, period).cte("cases")
+    """Every GROUP BY of the report, over the CTEs of the period's complaints, their stages and cases."""
+    _, stages, cases = _period_ctes(scope, period)
     tally = _tally_columns(cases)
-    in_period = (Complaint.received_at >= period.starts, Complaint.received_at < period.ends)
     branches = [
         select(*_columns(MONTHS, month=cases.c.month, **tally)).group_by(cases.c.month),
         select(*_columns(CATEGORIES, category=cases.c.category, **tally)).group_by(cases.c.category),
-        *_stage_branches(scope, cases),
+        *_stage_branches(scope, cases, stages),
         scope.complaints(*_columns(REFERRED, centre_id=Complaint.centre_id, kind=Complaint.kind, n=func.count()))
-        .where(Complaint.kind != Kind.COMPLAINT, *in_period).group_by(Complaint.centre_id, Complaint.kind),
+        .where(Complaint.kind != Kind.COMPLAINT, Complaint.received_at >= period.starts,
+               Complaint.received_at < period.ends).group_by(Complaint.centre_id, Complaint.kind),
         scope.complaints(*_columns(NOW, route=Complaint.route, centre_id=Complaint.centre_id,
                                    **_now_columns(scope, at)))
         .where(Complaint.kind == Kind.COMPLAINT, Complaint.status.in_(OPEN_STATUSES))

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     case,
     event,
+    false,
     text,
     update,
 )
@@ -115,6 +116,14 @@ class Submission(CentreOwned, db.Model):
         # Weekly invoicing reads one centre's items of one week by their billing dates (issue 11 §2).
         Index("ix_submission_centre_clock_started", "centre_id", "clock_started_at"),
         Index("ix_submission_centre_excess_accepted", "centre_id", "excess_fee_accepted_at"),
+        # ... and finds the items not yet billed without reading the billed history: only they are in these
+        # (partial) indexes, so the work grows with what is due, never with the years already invoiced.
+        Index("ix_submission_unbilled_resubmission", "centre_id", "clock_started_at",
+              sqlite_where=text("number > 1 AND clock_started_at IS NOT NULL AND NOT resubmission_billed"),
+              postgresql_where=text("number > 1 AND clock_started_at IS NOT NULL AND NOT resubmission_billed")),
+        Index("ix_submission_unbilled_excess", "centre_id", "excess_fee_accepted_at",
+              sqlite_where=text("excess_fees > 0 AND excess_fee_accepted_at IS NOT NULL AND NOT excess_billed"),
+              postgresql_where=text("excess_fees > 0 AND excess_fee_accepted_at IS NOT NULL AND NOT excess_billed")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +147,12 @@ class Submission(CentreOwned, db.Model):
     excess_fee_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     excess_fee_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     colour_warning: Mapped[str] = mapped_column(Text, default="")
+    # Billing marks (portal/invoicing/services.py), each written in the transaction that writes its invoice line:
+    # true once this row's (learner, unit, number) is on an invoice as a resubmission (whichever copy the line
+    # names), and once this row's excess-length fee is. A mark only ever says "billed": the billing rules are still
+    # applied to every unmarked row, so a row marked late (or never) is at worst read again, never billed twice.
+    resubmission_billed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    excess_billed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Clocks (centre's nation): quality check within 5 working days, result within 25, from this upload.
     qc_due: Mapped[datetime | None] = mapped_column(UTCDateTime)

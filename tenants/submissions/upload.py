@@ -236,6 +236,8 @@ def upload_submission(centre, *, learner, unit, files: UploadFiles, cover_page: 
     submission = Submission(
         centre_id=centre.id, learner_id=learner.id, unit_id=unit.id, number=number, uploaded_at=now,
         uploaded_by_id=by.id, replaces_id=replaces.id if replaces else None,
+        # A copy of a number already billed as a resubmission is never billed again (portal/invoicing/services.py).
+        resubmission_billed=bool(replaces and replaces.resubmission_billed),
         authenticity=(Authenticity.SEPARATE_SHEET if files.authenticity else Authenticity.COVER_PAGE if cover_page
                       else Authenticity.NOT_NEEDED),
         word_count=count.total, word_count_detail=count.as_dict(), word_count_approximate=count.approximate,

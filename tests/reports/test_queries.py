@@ -71,15 +71,16 @@ def test_the_awarding_bodys_report_statements_do_not_grow_with_complaints_or_cen
 
 
 def test_the_report_is_one_statement_for_a_centre_and_two_across_centres(app, make_policy_centre, count_queries):
-    """Every figure in one pass over a CTE of the period's cases (issue 11 §1); across centres one more statement
-    reads the names of the centres found."""
+    """Every figure in one statement over CTEs of the period's complaints, their stages and cases, each table read
+    once (issue 11 §1); across centres one more statement reads the names of the centres found."""
     a = make_policy_centre()
     add_cases([a], 12)
     period = Period(Month(2026, 1), Month(2026, 6))
     with serving(app, a), count_queries() as queries:
         compute(Scope.current_centre(), period, utc(2026, 7, 1))
     assert len(queries) == 1
-    assert queries[0].lstrip().startswith("WITH cases AS") and queries[0].count("UNION ALL") == 5
+    assert queries[0].lstrip().startswith("WITH received AS") and queries[0].count("UNION ALL") == 5
+    assert "period_stages AS" in queries[0] and "cases AS" in queries[0]
     with count_queries() as queries:
         compute(Scope.awarding_body(), period, utc(2026, 7, 1))
     assert len(queries) == 2
