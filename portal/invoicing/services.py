@@ -27,6 +27,10 @@ Rules (where SPEC §7 and issue 5 leave a choice, the choice is written here):
   invoice are written and the notification emails queued. A failure rolls back the number with the rest;
   a concurrent duplicate meets the unique constraints, rolls back and is skipped. Uniqueness of
   (submission, kind) on lines means an item can never be billed twice, even in another week.
+* Finding the due work never reads the billed history: each billed item is marked on its submission
+  (`resubmission_billed` on every copy of the number, `excess_billed`) in the transaction that writes its line, and
+  partial indexes hold only the unmarked rows. The marks are a shortcut, not the rule: the rules above are still
+  applied to every unmarked row, so a mark missing costs a read, never a second bill.
 * A centre that fails in a run is skipped for its later weeks in that run (its invoices stay in week order);
   the run is recorded as failed and a re-run completes it.
 """
