@@ -18,7 +18,7 @@ from portal.complaints.queries import QueueFilters as CaseFilters
 from portal.complaints.queries import awarding_body_queue_statements
 from portal.db import utcnow
 from portal.extensions import db
-from tenants.submissions.tracker import SORTS, TrackerFilters, tracker_statements
+from tenants.submissions.tracker import SORTS, TrackerFilters, cursor_statement, middle_row, tracker_statements
 
 
 @contextmanager
@@ -81,7 +81,12 @@ def query_plans(centre_id: int, *, user_id: int = 0, now: datetime | None = None
     with _serving(centre_id):
         for sort in SORTS:
             plans[f"tracker, sort {sort}"] = plan_of(tracker_statements(TrackerFilters(sort=sort))[1])
-        plans["tracker, page 40"] = plan_of(tracker_statements(TrackerFilters(page=40))[1])
+            # A deep page: the one after the middle row of the centre in this sort (keyset: no OFFSET).
+            middle = middle_row(TrackerFilters(sort=sort))
+            if middle is not None:
+                filters = TrackerFilters(sort=sort, after=middle)
+                cursor = db.session.execute(cursor_statement(filters)).first()
+                plans[f"tracker, sort {sort}, deep page"] = plan_of(tracker_statements(filters, cursor)[1])
         plans["tracker, count"] = plan_of(tracker_statements(TrackerFilters())[0])
     for name, queue in QUEUES.items():
         count, page = assessment_queue_statements(queue, QueueFilters(), user_id=user_id, now=now)

@@ -46,11 +46,13 @@ def tracker_page():
                                      learner=form.learner.data or "",
                                      sort=form.sort.data or "uploaded", due=form.due.data or "", now=now,
                                      released_after=request.args.get("released_after", type=moment),
-                                     page=request.args.get("page", 1, type=page_number))
-    rows, total = tracker.tracker(filters)
+                                     page=request.args.get("page", 1, type=page_number),
+                                     after=request.args.get("after", type=record_id),
+                                     before=request.args.get("before", type=record_id))
+    listing = tracker.tracker(filters)
     rates = tracker.referral_rates(g.centre.id, now)
     return render("submissions/tracker.html", "submissions/_tracker_table.html", centre=g.centre, form=form,
-                  submissions=rows, total=total, page=filters.page, page_size=tracker.PAGE_SIZE, now=now,
+                  listing=listing, query=tracker.query_arguments(filters), now=now,
                   clock=lambda s: tracker.clock(s, now), rates=rates,
                   released_after=filters.released_after, flagged=tracker.referral_flag(rates),
                   Result=Result, Status=SubmissionStatus)

@@ -99,14 +99,27 @@ def test_sort_by_learner_and_due(setting):
     assert order("uploaded") == ["Last000", "Last001", "Last002"]
 
 
+def _link(body: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', body)
+    return html.unescape(found.group(1)) if found else None
+
+
 def test_paging(setting):
+    """Next and Previous links name the row their page starts after (or ends before): keyset paging."""
     for person in learners(setting.centre, tracker.PAGE_SIZE + 3):
         add_submission(setting.centre, person, setting.unit)
+    body = setting.client.get(setting.url("tracker_page")).get_data(as_text=True)
     first = text(setting.client.get(setting.url("tracker_page")))
     assert f"{tracker.PAGE_SIZE + 3} submissions" in first and "Page 1 of 2" in first and "Next page" in first
-    second = setting.client.get(setting.url("tracker_page"), query_string={"page": 2},
-                                headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert _link(body, "prev") is None
+    second = setting.client.get(_link(body, "next"), headers={"HX-Request": "true"}).get_data(as_text=True)
     assert len(re.findall(r"<th scope=\"row\">", second)) == 3
+    assert "Page 2 of 2" in text_of(second) and _link(second, "next") is None
+    assert _link(second, "prev") == setting.url("tracker_page")  # page 1 is the list itself
+
+
+def text_of(body: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", body))
 
 
 def test_tracker_queries_do_not_grow_with_submissions(setting, count_queries):
