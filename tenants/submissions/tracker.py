@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import and_, case, false, func, not_, or_, select, true, tuple_
 from sqlalchemy.orm import contains_eager, raiseload
 
+from portal.db import utcnow
 from portal.extensions import db
 from portal.tenancy import ALL_CENTRES, scoped_select
 from portal.workdays import LONDON, to_london
@@ -206,6 +207,7 @@ class TrackerPage:
     pages: int
     next_after: int | None  # the Next link: the page after this row (None: this is the last page)
     previous_before: int | None  # the Previous link: the page before this row (None: this is the first page)
+    next_due: datetime | None = None  # the next moment a date of the centre falls due (the page changes then)
 
     @property
     def previous_is_first(self) -> bool:
@@ -219,7 +221,9 @@ def tracker(filters: TrackerFilters) -> TrackerPage:
     if cursor_query is not None:
         cursor = db.session.execute(cursor_query).first()  # None: not this centre's row; the first page then
     count, page = tracker_statements(filters, cursor)
-    total = db.session.execute(count).scalar_one()
+    # The count and the next date due in one round trip (each a scalar sub-select).
+    total, next_due = db.session.execute(select(count.scalar_subquery(),
+                                                next_due_statement(filters.now or utcnow()).scalar_subquery())).one()
     rows = list(db.session.execute(page).unique().scalars())
     backwards = cursor is not None and filters.after is None
     more = len(rows) > PAGE_SIZE
@@ -232,7 +236,14 @@ def tracker(filters: TrackerFilters) -> TrackerPage:
     number = 1 if not has_previous else pages if not has_next else max(2, min(filters.page, pages - 1))
     return TrackerPage(rows, total, number, pages,
                        next_after=rows[-1].id if has_next and rows else None,
-                       previous_before=rows[0].id if has_previous and rows else None)
+                       previous_before=rows[0].id if has_previous and rows else None, next_due=next_due)
+
+
+def next_due_statement(now: datetime):
+    """The next moment one of the current centre's current submissions falls due (its clock passes): until then the
+    tracker's "overdue" tags and filter stay as they are at `now`, whatever the clock says."""
+    return (scoped_select(Submission).with_only_columns(func.min(Submission.due_at))
+            .where(Submission.is_current.is_(True), Submission.due_at >= now))
 
 
 def query_arguments(filters: TrackerFilters) -> dict[str, str]:
