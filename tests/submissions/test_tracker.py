@@ -265,3 +265,24 @@ def test_the_days_referral_rates_change_at_the_month_boundary(setting):
     next_day = tracker.referral_rates(setting.centre.id, datetime(2026, 11, 1, 0, 10, tzinfo=london))
     assert [m.label for m in next_day] == ["September 2026", "October 2026"]
     assert [(m.released, m.referred) for m in next_day] == [(0, 0), (1, 1)]
+
+
+def test_released_since_is_a_visible_filter_in_the_form_never_a_hidden_one(setting):
+    """Issue 12: the overview's "released since" is shown (a ticked box the person unticks to remove it) and said in
+    the count; nothing in the form carries it unseen."""
+    people = learners(setting.centre, 2)
+    now = utcnow()
+    add_submission(setting.centre, people[0], setting.unit, status=SubmissionStatus.RELEASED, result=Result.PASS,
+                   released_at=now - timedelta(hours=1))
+    add_submission(setting.centre, people[1], setting.unit, status=SubmissionStatus.RELEASED, result=Result.PASS,
+                   released_at=now - timedelta(days=40))
+    since = (now - timedelta(days=30)).isoformat()
+    body = setting.client.get(setting.url("tracker_page"),
+                              query_string={"status": "released", "released_after": since}).get_data(as_text=True)
+    assert 'type="hidden" name="released_after"' not in body
+    box = re.search(r'<input type="checkbox" id="released_after" name="released_after" value="([^"]+)" checked>', body)
+    assert box and html.unescape(box.group(1)) == datetime.fromisoformat(since).astimezone(UTC).isoformat()
+    assert re.search(r'<label for="released_after">Only results released since \d', body)
+    assert "1 submission with a result released since" in text_of(body)
+    unticked = text(setting.client.get(setting.url("tracker_page"), query_string={"status": "released"}))
+    assert "2 submissions" in unticked and "Only results released since" not in unticked
