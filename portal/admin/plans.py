@@ -18,6 +18,7 @@ from portal.complaints.queries import QueueFilters as CaseFilters
 from portal.complaints.queries import awarding_body_queue_statements
 from portal.db import utcnow
 from portal.extensions import db
+from portal.tenancy import for_all_centres, serve_centre
 from tenants.submissions.tracker import SORTS, TrackerFilters, cursor_statement, middle_row, tracker_statements
 
 
@@ -61,16 +62,19 @@ def plan_of(statement) -> list[str]:
 
 @contextmanager
 def _serving(centre_id: int):
-    """As inside the centre's pages (tenants.context.load_centre): its statements, with the safety net on."""
+    """As inside the centre's pages (tenants.context.load_centre): its statements, with the safety net on and, on
+    PostgreSQL, the open transaction told so (row-level security's settings, which the planner's estimates see)."""
     had, earlier = "tenant_centre_id" in g, g.get("tenant_centre_id")
-    g.tenant_centre_id = centre_id
+    serve_centre(centre_id)
     try:
         yield
     finally:
         if had:
-            g.tenant_centre_id = earlier
+            serve_centre(earlier)
         else:
             g.pop("tenant_centre_id", None)
+            if g.get("tenant_all_centres"):
+                for_all_centres()  # tells the open transaction its scope again
 
 
 def query_plans(centre_id: int, *, user_id: int = 0, now: datetime | None = None) -> dict[str, list[str]]:

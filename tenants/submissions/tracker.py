@@ -132,20 +132,15 @@ def _after(runs: list[tuple[list[Key], list]], backwards: bool):
                 or_(not_(_level(keys, values)), _after(rest, backwards)))
 
 
-def _needs_learner(filters: TrackerFilters) -> bool:
-    return bool(filters.learner.strip()) or _sort(filters) == "learner"
-
-
 def tracker_statement(filters: TrackerFilters):
     """The SELECT of the tracker's rows for `filters` (unordered): the page lists it, the overview counts it.
 
-    The learner is joined only when a filter or the sort needs it: then the join is an inner one the planner must
-    estimate, and it cannot know that a submission's learner is always of the same centre (it multiplies the two
-    centre conditions and expects a few dozen rows, so it sorts the whole centre rather than walk an index)."""
+    The learner is joined only when its filter (or, for the page, the sort) needs it: the join is an inner one the
+    planner must estimate, and it cannot know that a submission's learner is always of the same centre (it multiplies
+    the two centre conditions and expects a few dozen rows, so it sorts the whole centre rather than walk an index).
+    """
     statement = scoped_select(Submission).where(Submission.is_current.is_(True))
-    if _needs_learner(filters):
-        # Joined for its name (sort and filter) only: the learner shown comes with the model's own eager join, so
-        # this one reads the centre's name index alone (an index-only walk in name order for the "learner" sort).
+    if filters.learner.strip():
         statement = statement.join(Submission.learner)
     if filters.status in {s.value for s in SubmissionStatus}:
         statement = statement.where(Submission.status == filters.status)
@@ -185,6 +180,10 @@ def tracker_statements(filters: TrackerFilters, cursor: tuple | None = None):
     `filters.after`), or before it (`filters.before`), walked backwards, or from the start."""
     statement = tracker_statement(filters)
     count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
+    if _sort(filters) == "learner" and not filters.learner.strip():
+        # Joined for the learner's name only: the learner shown comes with the model's own eager join, so this one
+        # reads the centre's name index alone (an index-only walk in name order).
+        statement = statement.join(Submission.learner)
     keys = SORT_KEYS[_sort(filters)]
     backwards = cursor is not None and filters.after is None
     # The files are the submission's page's business: the tracker shows none (one statement fewer).
