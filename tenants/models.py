@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, enum_column, utcnow
@@ -53,6 +53,9 @@ class Centre(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moved by the database (triggers, migration 0016_tracker) whenever the centre's submissions, learners or units
+    # change, in the same transaction: the key of the pages cached from them. Never written by the application.
+    data_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
     @property
     def decision_due(self) -> datetime:

@@ -18,7 +18,8 @@ from portal.complaints.queries import QueueFilters as CaseFilters
 from portal.complaints.queries import awarding_body_queue_statements
 from portal.db import utcnow
 from portal.extensions import db
-from tenants.submissions.tracker import SORTS, TrackerFilters, tracker_statements
+from portal.tenancy import for_all_centres, serve_centre
+from tenants.submissions.tracker import SORTS, TrackerFilters, cursor_statement, middle_row, tracker_statements
 
 
 @contextmanager
@@ -61,16 +62,19 @@ def plan_of(statement) -> list[str]:
 
 @contextmanager
 def _serving(centre_id: int):
-    """As inside the centre's pages (tenants.context.load_centre): its statements, with the safety net on."""
+    """As inside the centre's pages (tenants.context.load_centre): its statements, with the safety net on and, on
+    PostgreSQL, the open transaction told so (row-level security's settings, which the planner's estimates see)."""
     had, earlier = "tenant_centre_id" in g, g.get("tenant_centre_id")
-    g.tenant_centre_id = centre_id
+    serve_centre(centre_id)
     try:
         yield
     finally:
         if had:
-            g.tenant_centre_id = earlier
+            serve_centre(earlier)
         else:
             g.pop("tenant_centre_id", None)
+            if g.get("tenant_all_centres"):
+                for_all_centres()  # tells the open transaction its scope again
 
 
 def query_plans(centre_id: int, *, user_id: int = 0, now: datetime | None = None) -> dict[str, list[str]]:
@@ -81,7 +85,12 @@ def query_plans(centre_id: int, *, user_id: int = 0, now: datetime | None = None
     with _serving(centre_id):
         for sort in SORTS:
             plans[f"tracker, sort {sort}"] = plan_of(tracker_statements(TrackerFilters(sort=sort))[1])
-        plans["tracker, page 40"] = plan_of(tracker_statements(TrackerFilters(page=40))[1])
+            # A deep page: the one after the middle row of the centre in this sort (keyset: no OFFSET).
+            middle = middle_row(TrackerFilters(sort=sort))
+            if middle is not None:
+                filters = TrackerFilters(sort=sort, after=middle)
+                cursor = db.session.execute(cursor_statement(filters)).first()
+                plans[f"tracker, sort {sort}, deep page"] = plan_of(tracker_statements(filters, cursor)[1])
         plans["tracker, count"] = plan_of(tracker_statements(TrackerFilters())[0])
     for name, queue in QUEUES.items():
         count, page = assessment_queue_statements(queue, QueueFilters(), user_id=user_id, now=now)

@@ -107,9 +107,11 @@ class Submission(CentreOwned, db.Model):
         CheckConstraint(f"number BETWEEN 1 AND {MAX_SUBMISSION_NUMBER}", name="number_range"),
         Index("uq_submission_current_number", "learner_id", "unit_id", "number", unique=True,
               sqlite_where=text("is_current"), postgresql_where=text("is_current")),
-        # Sorted and paged by the database (issue 11 §1; migration 0010_perfpages): the tracker's sorts ...
+        # Sorted and paged by the database (issue 11 §1; migration 0010_perfpages): the tracker's sorts (the "due"
+        # sort's index, with its descending columns, follows the class) ...
         Index("ix_submission_tracker_uploaded", "centre_id", "is_current", "uploaded_at", "id"),
-        Index("ix_submission_tracker_due", "centre_id", "is_current", "due_at"),
+        # ... filtered by status (the overview's figures link to these): newest first, and counted from the index.
+        Index("ix_submission_tracker_status", "centre_id", "is_current", "status", "uploaded_at", "id"),
         # ... and the awarding body's assessment queues (one status, most urgent clock first).
         Index("ix_submission_queue_qc_due", "status", "is_current", "qc_due", "uploaded_at", "id"),
         Index("ix_submission_queue_sla_due", "status", "is_current", "sla_due", "uploaded_at", "id"),
@@ -208,6 +210,12 @@ class Submission(CentreOwned, db.Model):
         released = self.status is SubmissionStatus.RELEASED
         return [f for f in self.files if f.kind is not FileKind.SUPERSEDED_SHEET
                 and (released or f.kind is not FileKind.MARKED_RESULT_SHEET)]
+
+
+# The tracker's "due" sort (tenants.submissions.tracker.SORT_KEYS) in the index's own order, so a page of it is read
+# from the index, however deep, within the centre's current submissions (migration 0016_tracker).
+Index("ix_submission_tracker_due_order", Submission.centre_id, Submission.is_current, Submission.due_at,
+      Submission.uploaded_at.desc(), Submission.id.desc())
 
 
 class SubmissionFile(CentreOwned, db.Model):

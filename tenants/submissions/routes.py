@@ -1,6 +1,7 @@
 """The centre's submissions pages (SPEC §6.2–6.3): the tracker, the upload, one submission, downloads."""
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
@@ -17,7 +18,7 @@ from portal.tenancy import get_or_404, scoped_select
 from portal.web import attempt, page_number, partial_or_see_other, record_id, render, see_other
 from tenants.context import require_member
 from tenants.learners.models import Learner, LearnerStatus
-from tenants.submissions import fees, storage, tracker, upload
+from tenants.submissions import fees, page_cache, storage, tracker, upload
 from tenants.submissions.forms import TrackerFilterForm, UploadForm
 from tenants.submissions.models import Result, Submission, SubmissionFile, SubmissionStatus
 
@@ -37,23 +38,30 @@ def in_progress_learners() -> list[Learner]:
 
 @bp.get("/")
 def tracker_page():
+    now = utcnow()
+    return page_cache.cached(now, lambda: _tracker_page(now))
+
+
+def _tracker_page(now) -> tuple[str, datetime | None]:
+    """The page, and the moment it stops being true with no write (a date of the centre falls due)."""
     units = approved_units(g.centre)
     form = TrackerFilterForm(request.args)
     form.unit.choices = choices([("", "Any unit")] + [(u.id, f"{u.code} {u.title}") for u in units])
     form.validate()
-    now = utcnow()
     filters = tracker.TrackerFilters(status=form.status.data or "", unit=form.unit.data,
                                      learner=form.learner.data or "",
                                      sort=form.sort.data or "uploaded", due=form.due.data or "", now=now,
                                      released_after=request.args.get("released_after", type=moment),
-                                     page=request.args.get("page", 1, type=page_number))
-    rows, total = tracker.tracker(filters)
+                                     page=request.args.get("page", 1, type=page_number),
+                                     after=request.args.get("after", type=record_id),
+                                     before=request.args.get("before", type=record_id))
+    listing = tracker.tracker(filters)
     rates = tracker.referral_rates(g.centre.id, now)
     return render("submissions/tracker.html", "submissions/_tracker_table.html", centre=g.centre, form=form,
-                  submissions=rows, total=total, page=filters.page, page_size=tracker.PAGE_SIZE, now=now,
+                  listing=listing, query=tracker.query_arguments(filters), now=now,
                   clock=lambda s: tracker.clock(s, now), rates=rates,
                   released_after=filters.released_after, flagged=tracker.referral_flag(rates),
-                  Result=Result, Status=SubmissionStatus)
+                  Result=Result, Status=SubmissionStatus), listing.next_due
 
 
 # --- uploading ---------------------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, case, false, func, not_, or_, select, true, tuple_
+from sqlalchemy.orm import raiseload
 
+from portal.db import utcnow
 from portal.extensions import db
 from portal.tenancy import ALL_CENTRES, scoped_select
 from portal.workdays import LONDON, to_london
@@ -35,13 +36,112 @@ class TrackerFilters:
     due: str = ""  # "" or OVERDUE: the clock the status runs (quality check, or the result) has passed
     released_after: datetime | None = None  # results released after this moment (the overview's "since")
     now: datetime | None = None  # the moment "overdue" is judged at (needed with `due`)
-    page: int = 1
+    page: int = 1  # the page's number as shown ("Page 3 of 150"); where the page starts is `after` or `before`
+    after: int | None = None  # keyset paging: the page starts after this submission, in the sort's order ...
+    before: int | None = None  # ... or ends just before it (the Previous link)
+
+
+# --- the sorts, and keyset paging ---------------------------------------------------------------------------------
+#
+# Each sort is a list of keys, unique at the end (the submission's id), whose order an index delivers within the
+# centre (migrations 0010_perfpages and 0016_tracker): "uploaded" walks ix_submission_tracker_uploaded backwards,
+# "due" walks ix_submission_tracker_due_order, "learner" walks the centre's learners by name
+# (ix_learner_centre_name) and sorts each learner's few submissions. A page is "the PAGE_SIZE rows after (or before)
+# this row" — never "skip N rows" — so a deep page costs what the first does.
+
+@dataclass(frozen=True)
+class Key:
+    column: object
+    descending: bool = False
+    nullable: bool = False  # NULLs come last (in the sort's own direction; first when walking it backwards)
+
+
+SORT_KEYS: dict[str, tuple[Key, ...]] = {
+    "uploaded": (Key(Submission.uploaded_at, descending=True), Key(Submission.id, descending=True)),
+    "due": (Key(Submission.due_at, nullable=True), Key(Submission.uploaded_at, descending=True),
+            Key(Submission.id, descending=True)),
+    "learner": (Key(Learner.last_name), Key(Learner.first_name), Key(Learner.id),
+                Key(Submission.number, descending=True), Key(Submission.id, descending=True)),
+}
+
+
+def _sort(filters: TrackerFilters) -> str:
+    return filters.sort if filters.sort in SORTS else "uploaded"
+
+
+def _order_by(keys: tuple[Key, ...], backwards: bool) -> list:
+    order = []
+    for key in keys:
+        descending = key.descending != backwards
+        term = key.column.desc() if descending else key.column.asc()
+        if key.nullable:
+            term = term.nulls_first() if backwards else term.nulls_last()
+        order.append(term)
+    return order
+
+
+def _runs(keys: tuple[Key, ...], values: tuple) -> list[tuple[list[Key], list]]:
+    """The keys in runs that one comparison can cover: consecutive non-null keys in one direction (a row
+    comparison, which an index can start from), and each nullable key alone."""
+    runs: list[tuple[list[Key], list]] = []
+    for key, value in zip(keys, values, strict=True):
+        last = runs[-1][0][-1] if runs else None
+        if (last is not None and not key.nullable and not last.nullable and last.descending == key.descending):
+            runs[-1][0].append(key)
+            runs[-1][1].append(value)
+        else:
+            runs.append(([key], [value]))
+    return runs
+
+
+def _beyond(keys: list[Key], values: list, backwards: bool, *, or_equal: bool = False):
+    """The rows past `values` in the run's direction (or level with them)."""
+    descending = keys[0].descending != backwards
+    left = keys[0].column if len(keys) == 1 else tuple_(*(k.column for k in keys))
+    right = values[0] if len(keys) == 1 else tuple_(*values)
+    if descending:
+        return left <= right if or_equal else left < right
+    return left >= right if or_equal else left > right
+
+
+def _level(keys: list[Key], values: list):
+    if len(keys) == 1:
+        return keys[0].column == values[0]
+    return tuple_(*(k.column for k in keys)) == tuple_(*values)
+
+
+def _after(runs: list[tuple[list[Key], list]], backwards: bool):
+    """The rows that come after the cursor's `values` in the sort (walked backwards: before it), written so that the
+    leading comparison bounds an index scan: `run >= v AND (run <> v OR the rest after)`, not an OR of cases."""
+    (keys, values), rest = runs[0], runs[1:]
+    if keys[0].nullable:
+        column, value = keys[0].column, values[0]
+        nulls_last = not backwards
+        if value is None:  # the cursor is among the NULLs
+            rest_after = _after(rest, backwards) if rest else false()
+            return and_(column.is_(None), rest_after) if nulls_last else or_(column.is_not(None),
+                                                                               and_(column.is_(None), rest_after))
+        past = _beyond(keys, values, backwards, or_equal=bool(rest))
+        tie = or_(column != value, _after(rest, backwards)) if rest else None
+        if nulls_last:
+            return and_(or_(past, column.is_(None)), or_(column.is_(None), tie) if tie is not None else true())
+        return and_(past, tie) if tie is not None else past
+    if not rest:
+        return _beyond(keys, values, backwards)
+    return and_(_beyond(keys, values, backwards, or_equal=True),
+                or_(not_(_level(keys, values)), _after(rest, backwards)))
 
 
 def tracker_statement(filters: TrackerFilters):
-    """The SELECT of the tracker's rows for `filters` (unordered): the page lists it, the overview counts it."""
-    statement = (scoped_select(Submission).join(Submission.learner).options(contains_eager(Submission.learner))
-                 .where(Submission.is_current.is_(True)))
+    """The SELECT of the tracker's rows for `filters` (unordered): the page lists it, the overview counts it.
+
+    The learner is joined only when its filter (or, for the page, the sort) needs it: the join is an inner one the
+    planner must estimate, and it cannot know that a submission's learner is always of the same centre (it multiplies
+    the two centre conditions and expects a few dozen rows, so it sorts the whole centre rather than walk an index).
+    """
+    statement = scoped_select(Submission).where(Submission.is_current.is_(True))
+    if filters.learner.strip():
+        statement = statement.join(Submission.learner)
     if filters.status in {s.value for s in SubmissionStatus}:
         statement = statement.where(Submission.status == filters.status)
     elif filters.status == WAITING_FOR_RESULT:
@@ -63,26 +163,96 @@ def tracker_statement(filters: TrackerFilters):
     return statement
 
 
-def tracker_statements(filters: TrackerFilters):
-    """(the count, the page) of the current centre's current submissions under `filters`, not yet run."""
+def cursor_statement(filters: TrackerFilters):
+    """The sort keys of the row the page starts after (or ends before), or None on a first page."""
+    ident = filters.after or filters.before
+    if ident is None:
+        return None
+    statement = scoped_select(Submission).where(Submission.id == ident)
+    if _sort(filters) == "learner":
+        statement = statement.join(Submission.learner)
+    return statement.with_only_columns(*(k.column for k in SORT_KEYS[_sort(filters)]))
+
+
+def tracker_statements(filters: TrackerFilters, cursor: tuple | None = None):
+    """(the count, the page) of the current centre's current submissions under `filters`, not yet run. The page is
+    PAGE_SIZE + 1 rows (the extra one says whether there is more): after `cursor` (the sort keys of
+    `filters.after`), or before it (`filters.before`), walked backwards, or from the start."""
     statement = tracker_statement(filters)
     count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
-    # Each sort is an index's order (migration 0010_perfpages), so the database reads the page, not the history.
-    order = {"uploaded": (Submission.uploaded_at.desc(),),
-             "due": (Submission.due_at.asc().nulls_last(), Submission.uploaded_at.desc()),
-             "learner": (Learner.last_name, Learner.first_name, Submission.number.desc())}[
-        filters.sort if filters.sort in SORTS else "uploaded"]
-    page = max(filters.page, 1)
-    return count, (statement.order_by(*order, Submission.id.desc())
-                   .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    if _sort(filters) == "learner" and not filters.learner.strip():
+        # Joined for the learner's name only: the learner shown comes with the model's own eager join, so this one
+        # reads the centre's name index alone (an index-only walk in name order).
+        statement = statement.join(Submission.learner)
+    keys = SORT_KEYS[_sort(filters)]
+    backwards = cursor is not None and filters.after is None
+    # The files are the submission's page's business: the tracker shows none (one statement fewer).
+    page = statement.options(raiseload(Submission.files)).order_by(*_order_by(keys, backwards))
+    if cursor is not None:
+        page = page.where(_after(_runs(keys, tuple(cursor)), backwards))
+    return count, page.limit(PAGE_SIZE + 1)
 
 
-def tracker(filters: TrackerFilters) -> tuple[list[Submission], int]:
-    """The current centre's current submissions (replaced uploads are in each one's history). (rows, total)."""
+def middle_row(filters: TrackerFilters) -> int | None:
+    """The id of the row halfway down the list (for the plans of a deep page: tooling, not a page's query)."""
     count, page = tracker_statements(filters)
     total = db.session.execute(count).scalar_one()
-    rows = db.session.execute(page).unique().scalars().all()
-    return list(rows), total
+    return db.session.execute(page.with_only_columns(Submission.id).limit(1).offset(total // 2)).scalar()
+
+
+@dataclass(frozen=True)
+class TrackerPage:
+    rows: list[Submission]
+    total: int
+    page: int  # its number, as shown
+    pages: int
+    next_after: int | None  # the Next link: the page after this row (None: this is the last page)
+    previous_before: int | None  # the Previous link: the page before this row (None: this is the first page)
+    next_due: datetime | None = None  # the next moment a date of the centre falls due (the page changes then)
+
+    @property
+    def previous_is_first(self) -> bool:
+        return self.page <= 2
+
+
+def tracker(filters: TrackerFilters) -> TrackerPage:
+    """A page of the current centre's current submissions (replaced uploads are in each one's history)."""
+    cursor = None
+    cursor_query = cursor_statement(filters)
+    if cursor_query is not None:
+        cursor = db.session.execute(cursor_query).first()  # None: not this centre's row; the first page then
+    count, page = tracker_statements(filters, cursor)
+    # The count and the next date due in one round trip (each a scalar sub-select).
+    total, next_due = db.session.execute(select(count.scalar_subquery(),
+                                                next_due_statement(filters.now or utcnow()).scalar_subquery())).one()
+    rows = list(db.session.execute(page).unique().scalars())
+    backwards = cursor is not None and filters.after is None
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
+    pages = max(1, -(-total // PAGE_SIZE))
+    has_previous = more if backwards else cursor is not None
+    has_next = True if backwards else more
+    number = 1 if not has_previous else pages if not has_next else max(2, min(filters.page, pages - 1))
+    return TrackerPage(rows, total, number, pages,
+                       next_after=rows[-1].id if has_next and rows else None,
+                       previous_before=rows[0].id if has_previous and rows else None, next_due=next_due)
+
+
+def next_due_statement(now: datetime):
+    """The next moment one of the current centre's current submissions falls due (its clock passes): until then the
+    tracker's "overdue" tags and filter stay as they are at `now`, whatever the clock says."""
+    return (scoped_select(Submission).with_only_columns(func.min(Submission.due_at))
+            .where(Submission.is_current.is_(True), Submission.due_at >= now))
+
+
+def query_arguments(filters: TrackerFilters) -> dict[str, str]:
+    """The URL arguments of `filters` (not the page's position): what the pager's links carry."""
+    arguments = {"status": filters.status, "unit": str(filters.unit or ""), "learner": filters.learner.strip(),
+                 "due": filters.due, "sort": filters.sort if filters.sort != "uploaded" else "",
+                 "released_after": filters.released_after.isoformat() if filters.released_after else ""}
+    return {name: value for name, value in arguments.items() if value}
 
 
 def clock(submission: Submission, now: datetime) -> tuple[str, datetime | None, bool]:
