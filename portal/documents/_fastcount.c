@@ -1167,10 +1167,8 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
                                                name_len - (prefix ? prefix + 1 : 0));
     if (!s->root_seen) {
         s->root_seen = 1;
-        /* the walker reads w:val etc. in the root's W namespace; a root in mc: or m: makes it fail */
+        /* the walker reads w:val etc. in the root's W namespace (transitional unless the root is strict) */
         if (uri == NS_W_S) { s->w_ns = NS_W_S; s->r_ns = NS_R_S; }
-        else if (uri == NS_M_T || uri == NS_M_S || uri == NS_MC)
-            return unsupported("a root element the reference cannot read");
     }
     open->code = code;
     s->depth++;

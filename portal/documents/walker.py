@@ -230,8 +230,8 @@ class PartWalker:
 
     def _learn(self, tag: str) -> tuple[str | None, object]:
         code = _code_of(tag)
-        if not self.stack and code is not None:
-            self._use_namespace(tag[1:].split("}", 1)[0])
+        if not self.stack and code is not None and (namespace := tag[1:].split("}", 1)[0]) in W_NAMESPACES:
+            self._use_namespace(namespace)
         if len(self.on_start) > 10_000:  # a hostile part with endless distinct names: keep the cache bounded
             self.on_start.clear()
             self.on_end.clear()
