@@ -190,39 +190,53 @@ def synthetic_docx(folder: Path, words: int) -> Path:
     return write_docx(folder / f"synthetic-{words}.docx", paragraphs(*[sentence] * (words // per)))
 
 
-_RSS = ("import resource, sys; sys.path.insert(0, {root!r}); from portal.documents import count_words; "
-        "{work}; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+_RSS = """
+import sys
+sys.path.insert(0, {root!r})
+from portal.documents import count_words
+
+def status(field):
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) for line in lines if line.startswith(field + ":"))
+
+count_words({small!r})  # imports and first-use allocations
+with open("/proc/self/clear_refs", "w") as reset:
+    reset.write("5")  # the peak resident size (VmHWM) starts again from here
+before = status("VmRSS")
+count_words({path!r})
+print(status("VmHWM") - before)
+"""
 
 
-def rss_growth_mib(path: Path | None, pure: bool) -> float:
-    """Peak resident memory of a fresh process that counts `path`, less that of one that only imports."""
+def rss_growth_mib(path: Path, small: Path, pure: bool) -> float:
+    """How far the resident memory of a fresh process rises above its level before the count, while it counts
+    `path` (after counting `small` once: imports and first-use allocations). Linux: VmHWM reset by clear_refs."""
     env = dict(os.environ, **({PURE_PYTHON_SWITCH: "1"} if pure else {}))
     if not pure:
         env.pop(PURE_PYTHON_SWITCH, None)
-
-    def peak_kib(work: str) -> int:
-        code = _RSS.format(root=str(ROOT), work=work)
-        return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                                  env=env).stdout)
-    baseline = peak_kib("pass")
-    return (peak_kib(f"count_words({str(path)!r})") - baseline) / 1024
+    code = _RSS.format(root=str(ROOT), small=str(small), path=str(path))
+    kib = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env=env).stdout)
+    return kib / 1024
 
 
 def synthetic_sizes(rounds: int) -> None:
     print("### Word counting: synthetic documents (time: best of rounds; peak: tracemalloc, one run; RSS growth: "
-          "peak resident memory of a process that counts, less one that only imports)\n")
+          "how far a fresh process's resident memory rises while it counts, which tracemalloc cannot see for "
+          "C buffers)\n")
     print("| words | document.xml KB | `count_words` ms | peak MiB (tracemalloc) | RSS growth MiB "
           "| reference walker ms | reference RSS growth MiB |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
+        small = synthetic_docx(Path(tmp), 500)
         for words in (5_000, 100_000, 1_000_000):
             path = synthetic_docx(Path(tmp), words)
             times = best_of({"count": lambda p=path: count_words(p), "reference": lambda p=path: reference_walker(p)},
                             rounds if words < 1_000_000 else 1)
             peak = peak_mib(lambda p=path: count_words(p))
             print(f"| {words:,} | {document_xml_size(path) // 1024:,} | {times['count'] * 1000:,.1f} | {peak:.2f} | "
-                  f"{rss_growth_mib(path, pure=False):.1f} | {times['reference'] * 1000:,.1f} | "
-                  f"{rss_growth_mib(path, pure=True):.1f} |")
+                  f"{rss_growth_mib(path, small, pure=False):.2f} | {times['reference'] * 1000:,.1f} | "
+                  f"{rss_growth_mib(path, small, pure=True):.2f} |")
     print()
 
 

@@ -5,6 +5,10 @@ memory stays flat however long the document is. The walker keeps only a stack of
 state the rules need (open tables, text boxes, deletions, fields, the current paragraph and run), and
 hands the text it decides is shown — with its part, colour, and whether it is deleted — to a sink
 (`Tally` counts words, `TextSink` keeps text). The rules themselves are listed in wordcount.py.
+
+This walker is the reference. `_fastcount.c` applies the same rules, handler by handler, in a compiled
+scanner that `count_words` uses when it is built; a change to a rule here must be made there too
+(tests/documents/test_compiled_matches_reference.py fails until both agree; docs/wordcount-fast-path.md).
 """
 from __future__ import annotations
 
@@ -40,7 +44,7 @@ SKIPPED = frozenset({"rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "t
                      "m:oMath", "m:oMathPara"})
 _NO_LOOK = RunLook()  # immutable: one shared instance
 NOTE_SEPARATORS = frozenset({"separator", "continuationSeparator", "continuationNotice"})
-_LABEL_CATEGORY = {None: "list_labels", "footnotes": "list_labels", "endnotes": "list_labels",
+LABEL_CATEGORY = {None: "list_labels", "footnotes": "list_labels", "endnotes": "list_labels",
                    "headers_footers": "headers_footers", "comments": None}
 
 
@@ -141,7 +145,7 @@ class PartWalker:
         self.package = package
         self.max_depth = package.limits.max_xml_depth
         self.fixed = category
-        self.label_category = _LABEL_CATEGORY.get(category)
+        self.label_category = LABEL_CATEGORY.get(category)
         self.on_start: dict[str, tuple[str | None, object]] = {}  # tag -> (code, start handler)
         self.on_end: dict[str, object] = {}  # tag -> end handler
         self.stack: list[str | None] = []

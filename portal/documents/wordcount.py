@@ -53,6 +53,7 @@ PDF files get an approximate count of the text pypdf extracts, all reported as `
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -74,10 +75,10 @@ from portal.documents.ooxml import (
 )
 from portal.documents.styles import COLOURS, Numbering, Palette, StyleSheet, parse_theme
 from portal.documents.walker import (
-    _LABEL_CATEGORY,
     CATEGORY_INDEX,
     INVISIBLE,
     JOINS,
+    LABEL_CATEGORY,
     TOKEN,
     CompiledRules,
     PartWalker,
@@ -90,6 +91,7 @@ except ImportError:  # not built (no C compiler at install): the pure-Python wal
     _fastcount = None
 
 PURE_PYTHON_SWITCH = "PORTAL_PURE_PYTHON_WORDCOUNT"
+log = logging.getLogger(__name__)
 
 COUNTED = ("body", "tables", "footnotes", "endnotes", "textboxes")
 # SPEC §6.2: new text of each submission is marked in its own colour.
@@ -149,8 +151,9 @@ def count_words(source: Source, *, limits: SafetyLimits = DEFAULT_LIMITS) -> Wor
         if fast is not None:
             try:
                 return count_docx(stream, limits, fast)
-            except fast.Unsupported:
-                pass
+            except fast.Unsupported as handed_back:
+                log.info("word count: the compiled scanner handed the document back (%s); the reference walker "
+                         "counts it", handed_back)
         return count_docx(stream, limits, None)
     finally:
         if owned:
@@ -366,7 +369,7 @@ class _WordDocument:
             return walker.note_refs, walker.sections
         refs = {} if note_refs is None else note_refs
         sections: list[dict[str, str]] = []
-        label_category = _LABEL_CATEGORY.get(category)
+        label_category = LABEL_CATEGORY.get(category)
         scanner = self.fast.Scanner(
             sink, self.rules, CATEGORY_INDEX[category] if category else -1,
             CATEGORY_INDEX[label_category] if label_category else -1, {"footnote": 1, "endnote": 2}.get(note_kind, 0),
