@@ -8,10 +8,13 @@ POSTGRES_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run test test-sqlite test-postgres lint install assets migrate demo bench clean
 
-$(STAMP): pyproject.toml
+# The install also compiles the word counter's fast path (portal/documents/_fastcount.c, see setup.py): a change
+# to its source reinstalls, which rebuilds it.
+$(STAMP): pyproject.toml setup.py portal/documents/_fastcount.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "import portal.documents._fastcount"
 	touch $(STAMP)
 
 install: $(STAMP)

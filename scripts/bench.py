@@ -5,20 +5,26 @@
 Prints Markdown tables to stdout (`make bench` folds them into docs/benchmarks.md):
 
 1. Word counting on the corpus file with the largest document.xml, side by side in one run: the portal's
-   counter, the floor (unzip + one regex over `<w:t>`), a plain lxml parse of document.xml, python-docx
+   counter (its compiled fast path, and the pure-Python reference walker it must match, run with
+   PORTAL_PURE_PYTHON_WORDCOUNT=1), the floor (unzip + one regex over `<w:t>`), a plain lxml parse of
+   document.xml, python-docx
    (paragraphs and table cells, text split on whitespace) and LibreOffice headless
    (`soffice --headless --convert-to txt`, when soffice is installed). Each is timed in N interleaved
    rounds and the best round is kept, so a busy shared machine skews the ratios as little as possible;
    the ratios (÷ floor, python-docx ÷ counter) are the figures to compare between machines. The in-process
    contenders are also timed in CPU time (steadier when other work shares the machine).
-2. The counter on synthetic documents of 5,000 to 1,000,000 words: time and peak Python allocation
-   (tracemalloc), which must stay flat as the document grows.
+2. The counter on synthetic documents of 5,000 to 1,000,000 words: time, peak Python allocation (tracemalloc)
+   and, since tracemalloc cannot see the compiled scanner's C buffers, the growth of the process's peak
+   resident memory (a fresh process per size, against one that only imports): both must stay flat.
+
+    .venv/bin/python scripts/bench.py --only words   # just section 1 and 2's word counting figures
 3. The whole corpus, and the working-day calendar.
 """
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import platform
 import re
 import shutil
@@ -37,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from portal.documents import count_words  # noqa: E402
+from portal.documents.wordcount import PURE_PYTHON_SWITCH, compiled  # noqa: E402
 from portal.workdays import Nation, add_working_days, deadline  # noqa: E402
 from tests.documents.builders import paragraphs, write_docx  # noqa: E402
 from tests.documents.corpus import corpus_dir  # noqa: E402
@@ -92,6 +99,15 @@ def lxml_parse(path: Path) -> None:
         etree.fromstring(package.read("word/document.xml"), etree.XMLParser(resolve_entities=False))
 
 
+def reference_walker(path: Path) -> object:
+    """The pure-Python walker, the reference the compiled fast path must match."""
+    os.environ[PURE_PYTHON_SWITCH] = "1"
+    try:
+        return count_words(path)
+    finally:
+        del os.environ[PURE_PYTHON_SWITCH]
+
+
 def python_docx(path: Path) -> int:
     """A typical python-docx word count: body paragraphs and table cells (nested tables too)."""
     import docx
@@ -123,6 +139,7 @@ def word_counting(corpus: Path, rounds: int) -> None:
         "floor: unzip + one regex over `<w:t>`": lambda: floor(largest),
         "plain lxml parse of document.xml": lambda: lxml_parse(largest),
         "**portal `count_words`**": lambda: count_words(largest),
+        "portal `count_words`, pure-Python reference walker": lambda: reference_walker(largest),
         "python-docx (paragraphs + table cells)": lambda: python_docx(largest),
     }
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -139,6 +156,9 @@ def word_counting(corpus: Path, rounds: int) -> None:
     cpu = best_of(in_process, rounds, cpu=True)
     floor_name, counter_name, docx_name = ("floor: unzip + one regex over `<w:t>`", "**portal `count_words`**",
                                            "python-docx (paragraphs + table cells)")
+    compiled_note = ("the compiled fast path" if compiled() is not None
+                     else "**the compiled fast path is not built: both rows are the pure-Python walker**")
+    print(f"Counter: {compiled_note}.\n")
     print(f"### Word counting: the corpus file with the largest document.xml ({largest.name}, "
           f"{largest.stat().st_size / 1e6:.2f} MB, document.xml {xml_size / 1e6:.1f} MB), best of {rounds} "
           "interleaved rounds\n")
@@ -170,16 +190,53 @@ def synthetic_docx(folder: Path, words: int) -> Path:
     return write_docx(folder / f"synthetic-{words}.docx", paragraphs(*[sentence] * (words // per)))
 
 
+_RSS = """
+import sys
+sys.path.insert(0, {root!r})
+from portal.documents import count_words
+
+def status(field):
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) for line in lines if line.startswith(field + ":"))
+
+count_words({small!r})  # imports and first-use allocations
+with open("/proc/self/clear_refs", "w") as reset:
+    reset.write("5")  # the peak resident size (VmHWM) starts again from here
+before = status("VmRSS")
+count_words({path!r})
+print(status("VmHWM") - before)
+"""
+
+
+def rss_growth_mib(path: Path, small: Path, pure: bool) -> float:
+    """How far the resident memory of a fresh process rises above its level before the count, while it counts
+    `path` (after counting `small` once: imports and first-use allocations). Linux: VmHWM reset by clear_refs."""
+    env = dict(os.environ, **({PURE_PYTHON_SWITCH: "1"} if pure else {}))
+    if not pure:
+        env.pop(PURE_PYTHON_SWITCH, None)
+    code = _RSS.format(root=str(ROOT), small=str(small), path=str(path))
+    kib = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env=env).stdout)
+    return kib / 1024
+
+
 def synthetic_sizes(rounds: int) -> None:
-    print("### Word counting: synthetic documents (time: best of rounds; peak: tracemalloc, one run)\n")
-    print("| words | document.xml KB | `count_words` ms | peak MiB |")
-    print("|---:|---:|---:|---:|")
+    print("### Word counting: synthetic documents (time: best of rounds; peak: tracemalloc, one run; RSS growth: "
+          "how far a fresh process's resident memory rises while it counts, which tracemalloc cannot see for "
+          "C buffers)\n")
+    print("| words | document.xml KB | `count_words` ms | peak MiB (tracemalloc) | RSS growth MiB "
+          "| reference walker ms | reference RSS growth MiB |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
+        small = synthetic_docx(Path(tmp), 500)
         for words in (5_000, 100_000, 1_000_000):
             path = synthetic_docx(Path(tmp), words)
-            seconds = best_of({"count": lambda p=path: count_words(p)}, rounds if words < 1_000_000 else 1)["count"]
+            times = best_of({"count": lambda p=path: count_words(p), "reference": lambda p=path: reference_walker(p)},
+                            rounds if words < 1_000_000 else 1)
             peak = peak_mib(lambda p=path: count_words(p))
-            print(f"| {words:,} | {document_xml_size(path) // 1024:,} | {seconds * 1000:,.1f} | {peak:.2f} |")
+            print(f"| {words:,} | {document_xml_size(path) // 1024:,} | {times['count'] * 1000:,.1f} | {peak:.2f} | "
+                  f"{rss_growth_mib(path, small, pure=False):.2f} | {times['reference'] * 1000:,.1f} | "
+                  f"{rss_growth_mib(path, small, pure=True):.2f} |")
     print()
 
 
@@ -215,6 +272,7 @@ def other(corpus: Path | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per contender (default 3)")
+    parser.add_argument("--only", choices=["words"], help="words: only the word counting tables")
     args = parser.parse_args()
     corpus = corpus_dir() if corpus_dir().is_dir() else None
     print(f"## Word counting and other hot paths ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
@@ -224,7 +282,8 @@ def main() -> None:
     else:
         print(f"Word counting on the corpus: skipped, no corpus at {corpus_dir()}.\n")
     synthetic_sizes(args.rounds)
-    other(corpus)
+    if args.only != "words":
+        other(corpus)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
@@ -272,7 +272,7 @@ class Package:
         data = self.read_small(name)
         refuse_doctype(data, name)
         if locals_ is not None:
-            self.elements_left -= data.count(b"<") - data.count(b"</") - data.count(b"<?") - data.count(b"<!")
+            self.elements_left -= opening_tags(data)
             if self.elements_left < 0:
                 raise too_large(f"{name} is too large or nested too deeply")
             yield from self._iter_children(data, name, [f"{{*}}{local}" for local in locals_])
@@ -317,32 +317,36 @@ class Package:
             raise damaged(f"{name}: {error}") from None
 
     def feed(self, name: str, target: object) -> None:
-        """Stream a part into an lxml parser target (start/end/data/close), DOCTYPE refused. Elements are
-        counted against the budget here, before the parser sees each chunk: every "<" opens a tag except
-        "</", "<?" and "<!" (a pair split between two chunks counts once too often: on the safe side)."""
-        parser = _xml_parser(target=target)
-        prolog = b""
-        checked = False
+        """Stream a part into an lxml parser target (start/end/data/close), DOCTYPE refused."""
         try:
-            for chunk in self.chunks(name):
-                self.elements_left -= (chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?")
-                                       - chunk.count(b"<!"))
-                if self.elements_left < 0:
-                    raise too_large("too many XML elements")
-                if not checked:
-                    prolog += chunk
-                    if not _prolog_complete(prolog) and len(prolog) < CHUNK * 4:
-                        continue
-                    refuse_doctype(prolog, name)
-                    checked = True
-                    chunk, prolog = prolog, b""
-                parser.feed(chunk)
-            if not checked:
-                refuse_doctype(prolog, name)
-                parser.feed(prolog)
-            parser.close()
+            self.feed_scanner(name, _xml_parser(target=target))
         except etree.XMLSyntaxError as error:
             raise damaged(f"{name}: {error}") from None
+
+    def feed_scanner(self, name: str, parser, count: Callable[[bytes], int] | None = None) -> None:
+        """Stream a part, chunk by chunk, into anything with feed(bytes) and close(): an lxml parser, or the
+        word counter's compiled scanner. Elements are counted against the budget here (by `opening_tags`, or
+        `count`, the compiled copy of it), before the parser sees each chunk. A DOCTYPE in the prolog is
+        refused before the parser sees it."""
+        count = count or opening_tags
+        prolog = b""
+        checked = False
+        for chunk in self.chunks(name):
+            self.elements_left -= count(chunk)
+            if self.elements_left < 0:
+                raise too_large("too many XML elements")
+            if not checked:
+                prolog += chunk
+                if not _prolog_complete(prolog) and len(prolog) < CHUNK * 4:
+                    continue
+                refuse_doctype(prolog, name)
+                checked = True
+                chunk, prolog = prolog, b""
+            parser.feed(chunk)
+        if not checked:
+            refuse_doctype(prolog, name)
+            parser.feed(prolog)
+        parser.close()
 
     # --- content types and relationships
 
@@ -388,6 +392,12 @@ class Package:
             kind = element.get("Type", "").rstrip("/").rsplit("/", 1)[-1]
             result.append((element.get("Id", ""), kind, resolved))
         return result
+
+
+def opening_tags(chunk: bytes) -> int:
+    """Elements a chunk opens, for the element budget: every "<" opens a tag except "</", "<?" and "<!" (a pair
+    split between two chunks counts once too often: on the safe side)."""
+    return chunk.count(b"<") - chunk.count(b"</") - chunk.count(b"<?") - chunk.count(b"<!")
 
 
 def open_package(stream: BinaryIO, limits: SafetyLimits) -> Package:

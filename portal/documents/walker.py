@@ -5,11 +5,17 @@ memory stays flat however long the document is. The walker keeps only a stack of
 state the rules need (open tables, text boxes, deletions, fields, the current paragraph and run), and
 hands the text it decides is shown — with its part, colour, and whether it is deleted — to a sink
 (`Tally` counts words, `TextSink` keeps text). The rules themselves are listed in wordcount.py.
+
+This walker is the reference. `_fastcount.c` applies the same rules, handler by handler, in a compiled
+scanner that `count_words` uses when it is built; a change to a rule here must be made there too
+(tests/documents/test_compiled_matches_reference.py fails until both agree; docs/wordcount-fast-path.md).
 """
 from __future__ import annotations
 
+import re
+
 from portal.documents.ooxml import Package, RefusedDocument, too_large
-from portal.documents.styles import Numbering, Palette, RunLook, StyleSheet, look_from_rpr
+from portal.documents.styles import COLOURS, Numbering, Palette, RunLook, StyleSheet, look_from_rpr
 
 W_NAMESPACES = ("http://schemas.openxmlformats.org/wordprocessingml/2006/main",
                 "http://purl.oclc.org/ooxml/wordprocessingml/main")
@@ -26,6 +32,9 @@ CJK = ("\u1100-\u11ff\u2e80-\u2fff\u3001-\u303f\u3040-\u33ff\u3400-\u4dbf\u4e00-
 INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
                                    "\u2060\u2066\u2067\u2068\u2069\ufeff"))
 
+TOKEN = re.compile(f"[{CJK}]|[^\\s{CJK}]+")  # a word: one CJK character, or a run of other non-space ones
+JOINS = re.compile(f"[^\\s{CJK}]")  # a character that joins the word before or after it
+
 # mc:Choice blocks whose Requires prefixes are all here are read; others fall back.
 UNDERSTOOD = frozenset({"w", "w10", "w14", "w15", "wp14", "wps", "wpg", "wpc", "wpi", "a14", "v", "o", "m", "wne"})
 # Subtrees with nothing to count: earlier formatting, content-control settings, equations, ruby guides,
@@ -35,7 +44,7 @@ SKIPPED = frozenset({"rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "t
                      "m:oMath", "m:oMathPara"})
 _NO_LOOK = RunLook()  # immutable: one shared instance
 NOTE_SEPARATORS = frozenset({"separator", "continuationSeparator", "continuationNotice"})
-_LABEL_CATEGORY = {None: "list_labels", "footnotes": "list_labels", "endnotes": "list_labels",
+LABEL_CATEGORY = {None: "list_labels", "footnotes": "list_labels", "endnotes": "list_labels",
                    "headers_footers": "headers_footers", "comments": None}
 
 
@@ -52,6 +61,80 @@ def _code_of(tag: str) -> str | None:
     return None
 
 
+def paragraph_label(styles: StyleSheet, numbering: Numbering, pstyle: str | None, num_id: str | None,
+                    ilvl: str | None) -> str:
+    """The list label a paragraph shows (numbering from w:numPr, else from its style); "" for none."""
+    from_style = num_id is None
+    if num_id is None or ilvl is None:
+        style_num_id, style_ilvl = styles.paragraph_numbering(pstyle)
+        num_id = num_id if num_id is not None else style_num_id
+        ilvl = ilvl if ilvl is not None else (style_ilvl if from_style else None)
+    if not num_id or num_id == "0":
+        return ""
+    try:
+        level = int(ilvl) if ilvl is not None else (numbering.level_for_style(num_id, pstyle) if from_style else 0)
+    except ValueError:
+        level = 0
+    return numbering.label(num_id, level)
+
+
+def run_look(styles: StyleSheet, palette: Palette, paragraph_look: RunLook, props: dict[str, str | None]
+             ) -> tuple[bool, str]:
+    """(hidden, colour name) of a run: its direct properties over its character style over its paragraph's look."""
+    look = look_from_rpr(props).over(styles.style_look(props.get("rStyle"))).over(paragraph_look)
+    return bool(look.hidden), palette.classify(look.colour)
+
+
+def sym_char(value: str) -> str:
+    """The character a w:sym shows (w:char in hex); U+FFFD for a broken or white-space one (still a character)."""
+    try:
+        char = chr(int(value, 16))
+    except (ValueError, OverflowError):
+        char = "\ufffd"
+    return char if not char.isspace() else "\ufffd"
+
+
+def word_tokens(text: str) -> int:
+    """How many words a piece of text has on its own (rules 1, 2 and 4)."""
+    return len(TOKEN.findall(text.translate(INVISIBLE)))
+
+
+COLOUR_INDEX = {name: index for index, name in enumerate(COLOURS)}
+CATEGORY_INDEX = {name: index for index, name in enumerate(
+    ("body", "tables", "footnotes", "endnotes", "textboxes", "headers_footers", "comments", "list_labels", "deleted"))}
+_RUN_PROPS = ("rStyle", "vanish", "color", "themeColor", "themeTint", "themeShade")
+
+
+class CompiledRules:
+    """What the compiled scanner (_fastcount.c, the fast path of PartWalker) asks of Python, each distinct
+    question once per part (it caches the answers): a paragraph style's look, a paragraph's list label, a
+    run's look, a w:sym's character. The answers come from the same functions PartWalker uses; colours
+    travel as indexes into COLOURS."""
+
+    def __init__(self, styles: StyleSheet, palette: Palette, numbering: Numbering, absent: object,
+                 no_look: object) -> None:
+        self.styles, self.palette, self.numbering = styles, palette, numbering
+        self.absent, self.no_look = absent, no_look
+
+    def paragraph(self, pstyle: str | None) -> tuple[bool, int]:
+        look = self.styles.paragraph_look(pstyle)
+        return bool(look.hidden), COLOUR_INDEX[self.palette.classify(look.colour)]
+
+    def label(self, pstyle: str | None, num_id: str | None, ilvl: str | None) -> int:
+        return word_tokens(paragraph_label(self.styles, self.numbering, pstyle, num_id, ilvl))
+
+    def run(self, look_of: str | None | object, key: tuple) -> tuple[bool, int]:
+        """key: (pstyle, rStyle, vanish, color, themeColor, themeTint, themeShade), `absent` where the run's
+        properties say nothing; look_of: the paragraph style whose look the paragraph had, or `no_look`."""
+        props = {name: value for name, value in zip(_RUN_PROPS, key[1:], strict=True) if value is not self.absent}
+        paragraph_look = _NO_LOOK if look_of is self.no_look else self.styles.paragraph_look(look_of)
+        hidden, colour = run_look(self.styles, self.palette, paragraph_look, props)
+        return hidden, COLOUR_INDEX[colour]
+
+    def sym(self, value: str) -> int:
+        return ord(sym_char(value))
+
+
 class PartWalker:
     """lxml target for one part. `category` is None for document.xml (body/tables/textboxes by position),
     else the part every word of this part belongs to."""
@@ -62,7 +145,7 @@ class PartWalker:
         self.package = package
         self.max_depth = package.limits.max_xml_depth
         self.fixed = category
-        self.label_category = _LABEL_CATEGORY.get(category)
+        self.label_category = LABEL_CATEGORY.get(category)
         self.on_start: dict[str, tuple[str | None, object]] = {}  # tag -> (code, start handler)
         self.on_end: dict[str, object] = {}  # tag -> end handler
         self.stack: list[str | None] = []
@@ -151,8 +234,8 @@ class PartWalker:
 
     def _learn(self, tag: str) -> tuple[str | None, object]:
         code = _code_of(tag)
-        if not self.stack and code is not None:
-            self._use_namespace(tag[1:].split("}", 1)[0])
+        if not self.stack and code is not None and (namespace := tag[1:].split("}", 1)[0]) in W_NAMESPACES:
+            self._use_namespace(namespace)
         if len(self.on_start) > 10_000:  # a hostile part with endless distinct names: keep the cache bounded
             self.on_start.clear()
             self.on_end.clear()
@@ -231,20 +314,7 @@ class PartWalker:
                 self.sink.label(label, self.label_category)
 
     def _label(self) -> str:
-        num_id, ilvl = self.num_id, self.ilvl
-        from_style = num_id is None
-        if num_id is None or ilvl is None:
-            style_num_id, style_ilvl = self.styles.paragraph_numbering(self.pstyle)
-            num_id = num_id if num_id is not None else style_num_id
-            ilvl = ilvl if ilvl is not None else (style_ilvl if from_style else None)
-        if not num_id or num_id == "0":
-            return ""
-        try:
-            level = int(ilvl) if ilvl is not None else (
-                self.numbering.level_for_style(num_id, self.pstyle) if from_style else 0)
-        except ValueError:
-            level = 0
-        return self.numbering.label(num_id, level)
+        return paragraph_label(self.styles, self.numbering, self.pstyle, self.num_id, self.ilvl)
 
     def _end_p(self) -> None:
         if not self.paragraph_ready:
@@ -295,9 +365,7 @@ class PartWalker:
             return
         key = (self.pstyle, *sorted(self.run_props.items()))
         if key not in self._run_cache:
-            look = look_from_rpr(self.run_props).over(self.styles.style_look(self.run_props.get("rStyle")))
-            look = look.over(self.paragraph_look)
-            self._run_cache[key] = bool(look.hidden), self.palette.classify(look.colour)
+            self._run_cache[key] = run_look(self.styles, self.palette, self.paragraph_look, self.run_props)
         self.run_hidden, self.run_colour = self._run_cache[key]
         self.run_props = None
 
@@ -327,11 +395,7 @@ class PartWalker:
 
     def _start_sym(self, attrib) -> None:
         if self._in_run():
-            try:
-                char = chr(int(attrib.get(self.CHAR, ""), 16))
-            except (ValueError, OverflowError):
-                char = "\ufffd"
-            self._emit(char if not char.isspace() else "\ufffd", not self.in_deleted)
+            self._emit(sym_char(attrib.get(self.CHAR, "")), not self.in_deleted)
 
     # --- fields, notes, tracked changes
 

@@ -53,6 +53,7 @@ PDF files get an approximate count of the text pypdf extracts, all reported as `
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -73,7 +74,24 @@ from portal.documents.ooxml import (
     too_large,
 )
 from portal.documents.styles import COLOURS, Numbering, Palette, StyleSheet, parse_theme
-from portal.documents.walker import CJK, INVISIBLE, PartWalker
+from portal.documents.walker import (
+    CATEGORY_INDEX,
+    INVISIBLE,
+    JOINS,
+    LABEL_CATEGORY,
+    TOKEN,
+    CompiledRules,
+    PartWalker,
+    word_tokens,
+)
+
+try:
+    from portal.documents import _fastcount
+except ImportError:  # not built (no C compiler at install): the pure-Python walker counts everything
+    _fastcount = None
+
+PURE_PYTHON_SWITCH = "PORTAL_PURE_PYTHON_WORDCOUNT"
+log = logging.getLogger(__name__)
 
 COUNTED = ("body", "tables", "footnotes", "endnotes", "textboxes")
 # SPEC §6.2: new text of each submission is marked in its own colour.
@@ -83,8 +101,6 @@ Source = str | os.PathLike | IO[bytes]
 
 _MAIN_TYPES = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
                "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml")
-_TOKEN = re.compile(f"[{CJK}]|[^\\s{CJK}]+")
-_JOINS = re.compile(f"[^\\s{CJK}]")
 _SPACES = re.compile(r"\s+")
 
 
@@ -121,31 +137,64 @@ def count_words(source: Source, *, limits: SafetyLimits = DEFAULT_LIMITS) -> Wor
     """Count a .docx (exactly, by the module's rules) or a PDF (approximately), sniffed by content.
 
     `source` is a path or a seekable binary file object (left open). Raises RefusedDocument for anything
-    else, and for files that are damaged, hostile or over `limits`."""
+    else, and for files that are damaged, hostile or over `limits`.
+
+    A .docx is read by the compiled scanner when it is built (see `compiled`); whatever XML it does not
+    read exactly as lxml would, it hands back, and the document is counted again from the start by the
+    pure-Python walker, the reference, so the outcome is always the reference's."""
     stream, owned = open_source(source)
     try:
         kind = _sniff_and_check_size(stream, limits)
         if kind == "pdf":
             return _count_pdf(stream, limits)
-        with Package(stream, limits) as package:
-            document = _WordDocument(package)
-            tally = Tally(colours=True)
-            refs, sections = document.walk_main(tally)
-            for kind_name in ("footnote", "endnote"):
-                document.walk_notes(kind_name, tally, refs)
-            comments = Tally()
-            if document.part("comments"):
-                document.walk_part(document.part("comments"), comments, "comments")
-            headers = 0
-            for name, times in document.header_parts(sections).items():
-                part_tally = Tally()
-                document.walk_part(name, part_tally, "headers_footers")
-                headers += part_tally.counts["headers_footers"] * times
-            counts = dict(tally.counts, comments=comments.counts["comments"], headers_footers=headers)
-            return WordCount(**counts, by_colour=MappingProxyType(dict(tally.colours)))
+        fast = compiled()
+        if fast is not None:
+            try:
+                return count_docx(stream, limits, fast)
+            except fast.Unsupported as handed_back:
+                log.info("word count: the compiled scanner handed the document back (%s); the reference walker "
+                         "counts it", handed_back)
+        return count_docx(stream, limits, None)
     finally:
         if owned:
             stream.close()
+
+
+def compiled():
+    """The compiled fast path (portal/documents/_fastcount.c), or None when it is not built or
+    PORTAL_PURE_PYTHON_WORDCOUNT=1 asks for the pure-Python walker (read at each call)."""
+    if os.environ.get(PURE_PYTHON_SWITCH, "").strip() not in ("", "0"):
+        return None
+    return _fastcount
+
+
+def count_docx(stream: IO[bytes], limits: SafetyLimits, fast) -> WordCount:
+    """Count a zip package with one implementation: `fast` the compiled module (which raises its
+    Unsupported for XML it leaves to the reference), or None for the pure-Python walker."""
+    with Package(stream, limits) as package:
+        document = _WordDocument(package, fast)
+        tally = document.tally(colours=True)
+        refs, sections = document.walk_main(tally)
+        for kind_name in ("footnote", "endnote"):
+            document.walk_notes(kind_name, tally, refs)
+        comments = document.tally()
+        if document.part("comments"):
+            document.walk_part(document.part("comments"), comments, "comments")
+        headers = 0
+        for name, times in document.header_parts(sections).items():
+            part_tally = document.tally()
+            document.walk_part(name, part_tally, "headers_footers")
+            headers += _counts(part_tally)["headers_footers"] * times
+        counts = dict(_counts(tally), comments=_counts(comments)["comments"], headers_footers=headers)
+        return WordCount(**counts, by_colour=MappingProxyType(_colours(tally)))
+
+
+def _counts(tally) -> dict[str, int]:
+    return tally.counts if isinstance(tally, Tally) else dict(zip(COUNTED + REPORTED, tally.counts(), strict=True))
+
+
+def _colours(tally) -> dict[str, int]:
+    return dict(tally.colours) if isinstance(tally, Tally) else dict(zip(COLOURS, tally.colours(), strict=True))
 
 
 def document_text(source: Source, *, max_chars: int = 1_000_000, limits: SafetyLimits = DEFAULT_LIMITS) -> str:
@@ -182,9 +231,9 @@ class Tally:
         text = text.translate(INVISIBLE)
         if not text:
             return
-        words = len(_TOKEN.findall(text))
-        joins = _JOINS.match(text) is not None
-        ends_in_word = _JOINS.match(text[-1]) is not None
+        words = len(TOKEN.findall(text))
+        joins = JOINS.match(text) is not None
+        ends_in_word = JOINS.match(text[-1]) is not None
         if live:
             if joins and self.live_in_word:
                 words -= 1
@@ -200,7 +249,7 @@ class Tally:
                 self.counts["deleted"] += words
 
     def label(self, text: str, category: str) -> None:
-        self.counts[category] += len(_TOKEN.findall(text.translate(INVISIBLE)))
+        self.counts[category] += word_tokens(text)
 
     def boundary(self, live: bool) -> None:
         if live:
@@ -281,10 +330,12 @@ class TextSearch(TextSink):
 # --- the document ---------------------------------------------------------------------------------------
 
 class _WordDocument:
-    """The parts of one WordprocessingML package and what is needed to read them."""
+    """The parts of one WordprocessingML package and what is needed to read them, walked by PartWalker or,
+    with `fast` (the compiled module), by its Scanner."""
 
-    def __init__(self, package: Package) -> None:
+    def __init__(self, package: Package, fast=None) -> None:
         self.package = package
+        self.fast = fast
         self.main = _main_part(package)
         self.rels = {rel_id: (kind, target) for rel_id, kind, target in package.relationships(self.main)}
         styles_part = self.part("styles")
@@ -295,6 +346,11 @@ class _WordDocument:
         numbering_part = self.part("numbering")
         self.numbering = Numbering(package.iter_small(numbering_part, ("abstractNum", "num")) if numbering_part
                                    else (), self.styles)
+        self.rules = (CompiledRules(self.styles, self.palette, self.numbering, fast.ABSENT, fast.NO_LOOK)
+                      if fast is not None else None)
+
+    def tally(self, colours: bool = False):
+        return self.fast.Tally() if self.fast is not None else Tally(colours=colours)
 
     def part(self, kind: str) -> str | None:
         for rel_kind, target in self.rels.values():
@@ -302,25 +358,36 @@ class _WordDocument:
                 return target
         return None
 
-    def _walker(self, sink, category: str | None) -> PartWalker:
-        return PartWalker(sink, self.styles, self.palette, self.numbering, category, self.package)
+    def _walk(self, part: str, sink, category: str | None, note_kind: str | None = None,
+              note_refs: dict[str, str] | None = None) -> tuple[dict[str, str], list[dict[str, str]]]:
+        if self.fast is None:
+            walker = PartWalker(sink, self.styles, self.palette, self.numbering, category, self.package)
+            walker.note_kind = note_kind
+            if note_refs is not None:
+                walker.note_refs = note_refs
+            self.package.feed(part, walker)
+            return walker.note_refs, walker.sections
+        refs = {} if note_refs is None else note_refs
+        sections: list[dict[str, str]] = []
+        label_category = LABEL_CATEGORY.get(category)
+        scanner = self.fast.Scanner(
+            sink, self.rules, CATEGORY_INDEX[category] if category else -1,
+            CATEGORY_INDEX[label_category] if label_category else -1, {"footnote": 1, "endnote": 2}.get(note_kind, 0),
+            refs, sections, self.package.limits.max_xml_depth)
+        self.package.feed_scanner(part, scanner, self.fast.opening_tags)
+        return refs, sections
 
-    def walk_main(self, sink) -> tuple[dict[str, set[str]], list[dict[str, str]]]:
+    def walk_main(self, sink) -> tuple[dict[str, str], list[dict[str, str]]]:
         """Walk document.xml; returns the note references ({"footnote:3": "live"|"deleted"}) and sections."""
-        walker = self._walker(sink, None)
-        self.package.feed(self.main, walker)
-        return walker.note_refs, walker.sections
+        return self._walk(self.main, sink, None)
 
     def walk_notes(self, kind: str, sink, refs) -> None:
         part = self.part(kind + "s")
         if part:
-            walker = self._walker(sink, kind + "s")
-            walker.note_kind = kind
-            walker.note_refs = refs
-            self.package.feed(part, walker)
+            self._walk(part, sink, kind + "s", kind, refs)
 
     def walk_part(self, part: str, sink, category: str) -> None:
-        self.package.feed(part, self._walker(sink, category))
+        self._walk(part, sink, category)
 
     def header_parts(self, sections: list[dict[str, str]]) -> dict[str, int]:
         """Header and footer parts each section shows ({part: number of sections}), with Word's inheritance:

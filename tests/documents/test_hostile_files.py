@@ -340,7 +340,8 @@ def test_any_text_in_a_run_is_counted(text):
         assert refusal.code == "damaged" and any(ord(c) < 32 and c not in "\t\n\r" for c in text), refusal.reason
     else:
         assert count.total == count.body
-        assert count.body <= len(text.split()) + sum(not c.isascii() for c in text)  # CJK counts per character
+        # a CJK character is a word of its own and may split the word around it in two
+        assert count.body <= len(text.split()) + 2 * sum(not c.isascii() for c in text)
 
 
 def test_utf16_part_without_doctype_is_read():

@@ -1,4 +1,5 @@
-"""Each counting rule of portal.documents.wordcount, on small documents built here."""
+"""Each counting rule of portal.documents.wordcount, on small documents built here (each test runs with the
+compiled fast path, which must count every one of them itself, and with the pure-Python walker: conftest.py)."""
 from __future__ import annotations
 
 import io
@@ -30,6 +31,7 @@ from tests.documents.builders import (
 )
 
 TAB, BR, CR = "<w:r><w:tab/></w:r>", "<w:r><w:br/></w:r>", "<w:r><w:cr/></w:r>"
+pytestmark = pytest.mark.usefixtures("compiled_counts")
 
 
 def count(body: str, **kwargs) -> WordCount:
