@@ -50,7 +50,6 @@ MITIGATION = {"submission_id": "mitigation_submission_id"}
 FORMS: dict[str, Page] = {
     "admin.application": Page("admin", "admin.application"),
     "admin.appoint_quality_contact": Page("admin", "admin.centre"),
-    "admin.change_role": Page("admin", "admin.people"),
     "admin.change_status": Page("admin", "admin.centre"),
     "admin.decline_application": Page("admin", "admin.application"),
     "admin.request_staff": Page("admin", "admin.centre"),
@@ -79,7 +78,7 @@ FORMS: dict[str, Page] = {
     "catalogue.edit_unit": Page("admin", "catalogue.edit_unit"),
     "centre.cases.assign": Page("centre", "centre.cases.case", CENTRE_CASE),
     "centre.cases.close_stage": Page("centre", "centre.cases.case", CENTRE_CASE),
-    "centre.cases.extend": Page("centre", "centre.cases.case", CENTRE_CASE),
+    "centre.cases.extend": Page("centre", "centre.cases.case"),  # a case within its deadline
     "centre.cases.post_update": Page("centre", "centre.cases.case", CENTRE_CASE),
     "centre.complaints.escalate_without_link": Page("anonymous", "centre.complaints.escalate_without_link"),
     "centre.complaints.malpractice": Page("anonymous", "centre.complaints.malpractice"),
@@ -92,7 +91,9 @@ FORMS: dict[str, Page] = {
     "centre.policy.add_stage": Page("centre", "centre.policy.add_stage"),
     "centre.policy.edit_section": Page("centre", "centre.policy.edit_section"),
     "centre.policy.edit_stage": Page("centre", "centre.policy.edit_stage"),
+    "centre.policy.publish": Page("centre", "centre.policy.show"),  # unchanged: confirmed by a box to tick
     "centre.policy.start_again": Page("centre", "centre.policy.start_again"),
+    "centre.staff.decline": Page("centre", "centre.staff.accounts"),
     "centre.staff.request_account": Page("centre", "centre.staff.request_account"),
     "centre.submissions.upload_page": Page("centre", "centre.submissions.upload_page"),
     "complaints.direct": Page("anonymous", "complaints.direct"),
@@ -102,6 +103,7 @@ FORMS: dict[str, Page] = {
 
 # Forms that are a button: endpoint -> the page that shows it.
 BUTTONS: dict[str, Page] = {
+    "admin.change_role": Page("admin", "admin.people"),
     "admin.reset_two_factor": Page("admin", "admin.people"),
     "admin_assessment.accept": Page("admin", "admin_assessment.submission"),
     "admin_assessment.release": Page("admin", "admin_assessment.submission", {"submission_id": "releasable_id"}),
@@ -118,15 +120,20 @@ BUTTONS: dict[str, Page] = {
     "centre.learner_data.download": Page("centre", "centre.learner_data.show"),
     "centre.learners.set_status": Page("centre", "centre.learners.index"),
     "centre.policy.move_stage": Page("centre", "centre.policy.stages"),
-    "centre.policy.publish": Page("centre", "centre.policy.show"),
     "centre.policy.remove_stage": Page("centre", "centre.policy.stages"),
     "centre.staff.approve": Page("centre", "centre.staff.accounts"),
     "centre.staff.close": Page("centre", "centre.staff.accounts"),
-    "centre.staff.decline": Page("centre", "centre.staff.accounts"),
     "centre.submissions.accept_fee": Page("centre", "centre.submissions.show", {"submission_id": "held_id"}),
     "centre.submissions.withdraw": Page("centre", "centre.submissions.show", {"submission_id": "held_id"}),
     "complaints.accept": Page("anonymous", "complaints.track", {"token": "direct_decided_token"}),
     "complaints.next_stage": Page("anonymous", "complaints.track", {"token": "direct_decided_token"}),
+}
+
+# Forms known not to follow the rules yet, with what they do instead. The test fails if one of them starts to follow
+# them (take it off this list) or breaks them in another way.
+NOT_YET = {
+    "centre.staff.decline": ("neither submission showed errors", "an empty reason is refused beside the account's "
+                             "row (htmx) or in a flash (a plain post): no error summary, no error beside the field"),
 }
 
 NOT_FILLED = {"hidden", "submit", "button", "image", "reset"}
@@ -152,13 +159,14 @@ def _states(records: dict) -> None:
     """Records in the states some forms need, made through the services."""
     from portal.admin import assessment_services as assessment
     from portal.auth.models import User
+    from portal.auth.two_factor import begin_enrolment
     from portal.db import commit
-    from portal.demo import _complain, _upload
+    from portal.demo import _complain, _mark, _upload
     from tenants.complaints import handling, tracking
     from tenants.complaints.models import Complaint
     from tenants.learners.models import Learner
     from tenants.models import Centre
-    from tenants.submissions.models import Submission, SubmissionStatus
+    from tenants.submissions.models import Result, Submission, SubmissionStatus
 
     users = {u.email: u for u in db.session.execute(select(User)).scalars()}
     admin, qc = users["admin@awarding-body.example"], users["qc@northgate.example"]
@@ -172,7 +180,11 @@ def _states(records: dict) -> None:
     marked = [s for s in at_northgate if s.status is SubmissionStatus.MARKED]
     records["sampling_submission_id"] = next(s.id for s in marked if s.sampled_at is None)
     records["mitigation_submission_id"] = next(s.id for s in marked if s.sampled_at is not None)
-    records["releasable_id"] = next(s.id for s in marked if s.sampled_at is None)
+    releasable = _upload(northgate, qc, "NGT1042", "8600-304", 1600)  # marked, its sample confirmed
+    _mark(releasable, admin, users["assessor@awarding-body.example"], Result.PASS)
+    assessment.sample(releasable, "confirmed", "Agreed.", by=users["lead@awarding-body.example"])
+    records["releasable_id"] = releasable.id
+    begin_enrolment(users["assessor@awarding-body.example"])  # an admin may reset it
     records["held_id"] = next(s.id for s in at_northgate if s.status is SubmissionStatus.HELD)
     # A learner with nothing open, whose data may be erased.
     records["erasable_learner_id"] = db.session.execute(
@@ -364,4 +376,7 @@ def test_every_form_shows_its_errors_the_same_way(app):
                 problems += [f"{endpoint} ({what}{', htmx' if htmx else ''}): {p}" for p in found_problems]
         if not showed_errors:
             problems.append(f"{endpoint}: neither submission showed errors")
+    for endpoint, (problem, _) in NOT_YET.items():
+        assert f"{endpoint}: {problem}" in problems, f"{endpoint} now follows the rules: take it off NOT_YET"
+        problems.remove(f"{endpoint}: {problem}")
     assert not problems, "\n".join(problems)
