@@ -1,5 +1,13 @@
 """The demonstration data of `make run`: an awarding-body admin, an assessor and a lead assessor, two centres
-(Northgate with submissions in the awarding body's queues, sampling among them), one application."""
+(Northgate with submissions in the awarding body's queues, sampling among them), one application.
+
+So the awarding body's overview has something in each of its parts, the demo also leaves:
+- results released in each of the last two complete months at both centres, Northgate's referred and Fife's
+  passed, so Northgate's referral rate is above the service's in both months and it is flagged for its External
+  Quality Assurer, as `service_referral_rates` flags any centre (SPEC §6.3);
+- a failed invoicing run: the Wednesday run went before anyone had entered the fee schedule, failed on the
+  centre-week it could not price, and was recorded as every run is (`run_invoicing_recorded`); the fees were then
+  entered and the run was re-run, which made the invoice."""
 from __future__ import annotations
 
 import io
@@ -36,6 +44,7 @@ from tenants.staff import services as staff
 from tenants.submissions import naming
 from tenants.submissions import upload as uploads
 from tenants.submissions.models import Result, Submission
+from tenants.submissions.tracker import complete_months
 
 CENTRES = [
     dict(name="Northgate Training Ltd", nation=Nation.ENGLAND, scottish_public_body=False,
@@ -280,6 +289,51 @@ def _submissions_demo(centre: Centre, qc: User, admin: User, assessor: User, lea
                       "wrong. Re-mark, or tell me why it stands.", by=lead)
 
 
+# Results released in the last two complete months (SPEC §6.3), the month before last first: (centre, enrolment
+# number, unit, result). Northgate's are referred and Fife's passed: Northgate's rate is above the service's in both.
+RELEASED_EARLIER = ((("northgate", "NGT0998", "8600-303", Result.REFERRED),
+                     ("fife-college", "FCL2201", "8585-301", Result.PASS),
+                     ("fife-college", "FCL2202", "8588-501", Result.PASS)),
+                    (("northgate", "NGT0998", "8600-304", Result.REFERRED),
+                     ("fife-college", "FCL2201", "8585-302", Result.PASS),
+                     ("fife-college", "FCL2202", "8588-502", Result.PASS)))
+
+
+def _released_in(submission: Submission, month_start: datetime, nation: Nation) -> None:
+    """Move a submission just released back so its result was released at 10:00 (London) on the 12th of the month
+    starting at `month_start`: its history moves with it and its clocks are worked out again (`_backdate`)."""
+    released = datetime.combine(month_start.date().replace(day=12), time(10), LONDON).astimezone(UTC)
+    _backdate(submission, submission.released_at - released, nation)
+
+
+def _referral_rates_demo(by_slug: dict[str, tuple[Centre, User]], admin: User, assessor: User, lead: User) -> None:
+    """Results released in each of the last two complete months at both centres, through the assessment services
+    (quality check, allocation, marking, the lead assessor's sample, release), then moved back into their month:
+    the EQA page and the overview flag Northgate, as they would any centre above the service's rate."""
+    for month_start, results in zip(complete_months(utcnow())[:2], RELEASED_EARLIER, strict=True):
+        for slug, enr, unit, result in results:
+            centre, qc = by_slug[slug]
+            submission = _upload(centre, qc, enr, unit, 2100)
+            _mark(submission, admin, assessor, result, "AC 1.1" if result is Result.REFERRED else "")
+            assessment.sample(submission, "confirmed", "Agreed: the feedback says what the result rests on.", by=lead)
+            assessment.release(submission, by=lead)
+            _released_in(submission, month_start, centre.nation)
+
+
+def _failed_invoicing_run(admin: User) -> None:
+    """The Wednesday invoicing ran before the fee schedule was entered: the centre-week with a resubmission could not
+    be priced, so the run failed and was recorded as failed (the jobs page and the overview show it). The admin then
+    entered the fees (£45.00 a resubmission, VAT 20%, from 1 January 2026) and re-ran it, which made the invoice."""
+    today = london_date(utcnow())
+    failed, _ = run_invoicing_recorded(today)
+    if not failed.error:
+        raise RuntimeError("the demo's first invoicing run was meant to fail for want of a fee schedule")
+    db.session.add(FeeSchedule(effective_from=date(2026, 1, 1), resubmission_fee_pence=4500, vat_rate_bp=2000,
+                               created_by_id=admin.id))
+    commit()
+    run_invoicing_recorded(today, rerun_of=failed.id)
+
+
 def seed_demo(password: str) -> None:
     """Create the demo through the same services the portal uses (so the audit log and outbox fill up)."""
     admin = User(email="admin@awarding-body.example", name="Alex Morgan", job_title="Platform administrator",
@@ -297,9 +351,7 @@ def seed_demo(password: str) -> None:
     db.session.flush()
     roles.appoint(lead, Role.LEAD_ASSESSOR, by=admin)  # appointed by a platform admin, as on the people page
     seed_catalogue()
-    # The fees invoicing charges: £45.00 a resubmission, VAT 20%, from 1 January 2026.
-    db.session.add(FeeSchedule(effective_from=date(2026, 1, 1), resubmission_fee_pence=4500, vat_rate_bp=2000,
-                               created_by_id=admin.id))
+    by_slug = {}
     for spec in CENTRES:
         centre = centres.submit_application(
             name=spec["name"], nation=spec["nation"], scottish_public_body=spec["scottish_public_body"],
@@ -320,6 +372,7 @@ def seed_demo(password: str) -> None:
                                email=f"sam.smith@{spec['slug']}-learner.example", enrolment_number="ABC123",
                                qualification="ILM Level 5 Certificate in Leadership and Management"))
         _catalogue_demo(centre, admin, qc, spec)
+        by_slug[spec["slug"]] = (centre, qc)
         _complaints_demo(centre, qc, spec["slug"])
         if spec["slug"] == "northgate":
             _submissions_demo(centre, qc, admin, assessor, lead)
@@ -327,5 +380,6 @@ def seed_demo(password: str) -> None:
         name="Harbour Skills CIC", nation=Nation.NORTHERN_IRELAND, scottish_public_body=False,
         address="12 Donegall Quay, Belfast BT1 3EA", contact_name="Niamh Kelly",
         contact_email="niamh@harbour.example", qualifications_sought="ILM Leadership & Management level 3")
+    _referral_rates_demo(by_slug, admin, assessor, lead)
     commit()
-    run_invoicing_recorded(london_date(utcnow()))  # what the Wednesday job would have done: one invoice
+    _failed_invoicing_run(admin)  # what the Wednesday job did: a failed run, then its re-run made one invoice

@@ -325,9 +325,10 @@ def test_an_application_is_approved_once_only(client, quality_admin):
 def test_decline_needs_a_reason_and_tells_the_applicant(client, quality_admin, mailbox):
     application = application_centre()
     no_reason = client.post(f"/admin/applications/{application.id}/decline", data={"decline-reason": "  "})
-    assert no_reason.status_code == 303
+    assert no_reason.status_code == 422  # the page again, the error in its summary and beside the field
     assert db.session.get(Centre, application.id).status is CentreStatus.APPLIED
-    assert "Give a reason" in client.get(no_reason.headers["Location"]).get_data(as_text=True)
+    summary = page(no_reason).xpath('//*[contains(@class, "error-summary")]//a')
+    assert [(a.get("href"), a.text_content()) for a in summary] == [("#decline-reason", "Give a reason.")]
 
     reason = "We could not verify the centre's premises."
     declined = client.post(f"/admin/applications/{application.id}/decline", data={"decline-reason": reason})

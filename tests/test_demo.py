@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from portal.admin.sampling import sampling_state
 from portal.cli import DEMO_PASSWORD
+from portal.demo import RELEASED_EARLIER
 from portal.extensions import db
 from tenants.complaints.models import Complaint, Exhausted, Kind, Status
 from tenants.models import Centre, CentreStatus
@@ -53,8 +54,12 @@ def test_demo_has_submissions_in_the_queues_with_their_files_stored(app, tmp_pat
     """Northgate's tracker and the awarding body's queues are populated; every file is in UPLOAD_DIR."""
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    submissions = db.session.execute(select(Submission).order_by(Submission.id)).scalars().all()
+    every = db.session.execute(select(Submission).order_by(Submission.id)).scalars().all()
     northgate = db.session.execute(select(Centre).where(Centre.slug == "northgate")).scalar_one()
+    # Besides the results released in earlier months for the referral rates (test below), every submission is
+    # Northgate's.
+    earlier = {(enr, unit) for month in RELEASED_EARLIER for _, enr, unit, _ in month}
+    submissions = [s for s in every if (s.learner.enrolment_number, s.unit.code) not in earlier]
     assert {s.centre_id for s in submissions} == {northgate.id}
     by_status = {s.status: s for s in submissions}
     assert set(by_status) == {SubmissionStatus.AWAITING_QC, SubmissionStatus.RELEASED, SubmissionStatus.HELD,
@@ -70,7 +75,7 @@ def test_demo_has_submissions_in_the_queues_with_their_files_stored(app, tmp_pat
     assert FileKind.MARKED_RESULT_SHEET in {f.kind for f in referred.files}
     held = by_status[SubmissionStatus.HELD]
     assert held.word_count > 5000 and held.excess_fees == 1
-    for submission in submissions:
+    for submission in every:
         assert {FileKind.ASSESSMENT, FileKind.RESULT_SHEET} <= {f.kind for f in submission.files}
         for stored in submission.files:
             assert (tmp_path / "uploads" / stored.stored_name).is_file(), stored.download_name
@@ -85,6 +90,34 @@ def test_the_demo_has_an_invoice_for_a_past_week(app, tmp_path):
     [invoice] = db.session.execute(select(Invoice)).unique().scalars().all()
     assert (invoice.subtotal_pence, invoice.vat_pence, invoice.total_pence) == (4500, 900, 5400)  # £45 + 20% VAT
     assert [line.kind.value for line in invoice.lines] == ["resubmission"]
+
+
+def test_the_demo_flags_a_centre_for_its_eqa_and_has_a_failed_job_run(app, client, tmp_path):
+    """Issue 12: the awarding body's overview shows a centre flagged for its referral rate and a failed job run in
+    the demo, each made by the real mechanism (released results in the last two complete months; an invoicing run
+    recorded as it failed), and each figure links to the list that shows it."""
+    from portal.invoicing.models import Invoice, JobRun, RunStatus
+    from tests.dashboards.conftest import figures_on
+
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    [key] = re.findall(r"add the key ([A-Z2-7]{32}) to an authenticator app", result.output)
+    runs = db.session.execute(select(JobRun).order_by(JobRun.id)).scalars().all()
+    assert [run.status for run in runs] == [RunStatus.FAILED, RunStatus.SUCCEEDED]
+    assert "NoFeeSchedule: no fee schedule in force" in runs[0].error and runs[1].rerun_of_id == runs[0].id
+    [invoice] = db.session.execute(select(Invoice)).unique().scalars().all()
+    assert invoice.job_run_id == runs[1].id
+
+    client.post("/sign-in", data={"email": "admin@awarding-body.example", "password": DEMO_PASSWORD})
+    assert client.post("/sign-in/code", data={"code": pyotp.TOTP(key).now()}).status_code == 303
+    shown = figures_on(client.get("/admin/").get_data(as_text=True))
+    flagged, failed = shown["Centres flagged for their referral rate"], shown["Failed or abandoned job runs"]
+    assert (flagged.count, failed.count) == (1, 1)
+    eqa = client.get(flagged.url).get_data(as_text=True)
+    flagged_part = eqa.split("<h2>Flagged centres</h2>")[1].split("<h2>")[0]
+    assert "Northgate Training Ltd" in flagged_part and "Fife College" not in flagged_part
+    jobs = client.get(failed.url).get_data(as_text=True)
+    assert jobs.count('<div class="notice notice--error">') == 1 and "no fee schedule in force" in jobs
 
 
 def test_the_demos_clocks_are_consistent(app, tmp_path):

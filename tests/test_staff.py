@@ -306,9 +306,17 @@ def test_decline_needs_a_reason_and_declined_cannot_sign_in(app, centre, qc, col
     client = signed_in(app, qc)
 
     response = client.post(staff_url(centre, f"/accounts/{pending.id}/decline"), data={"reason": "  "})
-    assert response.status_code == 303
-    assert "Give a reason to decline an account request." in flashes(client)
+    assert response.status_code == 422  # the page again: the error in its summary, above the h1, and beside the box
+    assert "Give a reason." in error_summary(response.data)
+    assert f'<li><a href="#reason-{pending.id}">Give a reason.</a></li>' in response.get_data(as_text=True)
+    assert f'<p class="field-error" id="reason-{pending.id}-error">' in response.get_data(as_text=True)
     assert pending.status is AccountStatus.PENDING
+    # With htmx: the row with the error beside the box, and the summary out of band after it.
+    response = client.post(staff_url(centre, f"/accounts/{pending.id}/decline"), data={"reason": ""},
+                           headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith(f'<tr id="staff-{pending.id}">') and f'id="reason-{pending.id}-error"' in body
+    assert '<div id="error-summary-slot" hx-swap-oob="true">' in body and f'href="#reason-{pending.id}"' in body
 
     response = client.post(staff_url(centre, f"/accounts/{pending.id}/decline"),
                            data={"reason": "Not employed here"}, headers={"HX-Request": "true"})

@@ -15,7 +15,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.forms import ConfirmForm, LogFilterForm, ReasonForm, choices
 from portal.mail import EmailStatus, OutboundEmail
-from portal.web import attempt, form_page, page_number, render, requires_role, save_form, see_other
+from portal.web import act_on, attempt, form_page, page_number, render, requires_role, save_form, see_other
 from tenants import services as centres
 from tenants.models import Centre, CentreStatus
 from tenants.staff import services as staff
@@ -72,9 +72,7 @@ def applications():
 @requires_role(*CENTRE_ROLES)
 def application(centre_id: int):
     centre = _application_or_404(centre_id)
-    form = ApproveCentreForm(data=None if request.method == "POST" else {
-        "slug": centres.suggest_slug(centre.name), "centre_number": centres.suggest_centre_number(),
-        "quality_contact_name": centre.contact_name, "quality_contact_email": centre.contact_email})
+    form = ApproveCentreForm(data=None if request.method == "POST" else _suggested(centre))
     return save_form(
         form, lambda form: centres.approve_application(
             centre, slug=form.slug.data, centre_number=form.centre_number.data,
@@ -91,12 +89,18 @@ def application(centre_id: int):
 def decline_application(centre_id: int):
     centre = _application_or_404(centre_id)
     form = ReasonForm(prefix="decline")
-    message, error = attempt(form, lambda: centres.decline_application(centre, reason=form.reason.data,
-                                                                       by=current_user),
-                             done=f"Declined the application from {centre.name}; the applicant has been told.",
-                             invalid="Give a reason to decline the application.")
-    flash(message, "error" if error else "success")
-    return see_other("admin.application", centre_id=centre.id) if error else see_other("admin.applications")
+    return act_on(form, lambda f: centres.decline_application(centre, reason=f.reason.data, by=current_user),
+                  done=f"Declined the application from {centre.name}; the applicant has been told.",
+                  back=lambda: see_other("admin.applications"),
+                  page=lambda f: (render_template("admin/application.html", centre=centre, now=utcnow(),
+                                                  form=ApproveCentreForm(data=_suggested(centre)), decline_form=f),
+                                  422))
+
+
+def _suggested(centre: Centre) -> dict:
+    """The approval form's suggestions for an application: a slug and number, and the applicant as Quality contact."""
+    return {"slug": centres.suggest_slug(centre.name), "centre_number": centres.suggest_centre_number(),
+            "quality_contact_name": centre.contact_name, "quality_contact_email": centre.contact_email}
 
 
 @bp.get("/centres")

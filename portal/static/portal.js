@@ -77,6 +77,20 @@
     if (!errors && document.title.startsWith(ERROR)) document.title = document.title.slice(ERROR.length);
   }
 
+  // An error summary's link moves focus to its field (a plain #link only scrolls), with the field's label — or the
+  // question's legend, for a radio group or checkboxes — in view above it (GOV.UK's error summary does the same).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    const field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    const fieldset = field.closest("fieldset");
+    const legend = fieldset && fieldset.querySelector("legend");
+    const label = legend || (field.id && document.querySelector(`label[for="${CSS.escape(field.id)}"]`));
+    (label || field).scrollIntoView();
+    field.focus({ preventScroll: true });
+  });
+
   document.addEventListener("DOMContentLoaded", () => {
     const summary = document.querySelector("[data-autofocus]");
     if (summary) return summary.focus();

@@ -15,7 +15,7 @@ from portal.db import commit
 from portal.extensions import htmx
 from portal.forms import ConfirmForm
 from portal.tenancy import get_or_404
-from portal.web import attempt, form_page, partial_or_see_other, save_form, see_other
+from portal.web import act_on, attempt, form_page, partial_or_see_other, save_form, see_other
 from tenants.context import require_member, require_quality_contact
 from tenants.policy import services
 from tenants.policy.document import SECTION_HEADINGS, policy_document, text_blocks
@@ -54,11 +54,12 @@ def _partial() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
-def _page(*, editing: str | None = None, form=None, stage_form=None, stage_id: int | None = None):
+def _page(*, editing: str | None = None, form=None, stage_form=None, stage_id: int | None = None, publish_form=None):
     """The full editor page; `editing` names the part shown as a form (the no-JavaScript way to edit)."""
     page = render_template("policy/show.html", centre=g.centre, overview=services.overview(g.centre),
-                           editing=editing, form=form, stage_form=stage_form, editing_stage_id=stage_id)
-    invalid = any(f is not None and (f.errors or f.form_errors) for f in (form, stage_form))
+                           editing=editing, form=form, stage_form=stage_form, editing_stage_id=stage_id,
+                           **({"confirm_form": publish_form} if publish_form else {}))
+    invalid = any(f is not None and (f.errors or f.form_errors) for f in (form, stage_form, publish_form))
     return page, 422 if invalid else 200
 
 
@@ -227,16 +228,15 @@ def move_stage(stage_id: int):
 
 @bp.post("/publish")
 def publish():
+    """Publish the draft. Publishing it unchanged needs its box ticked: refused, the page comes back with the box
+    and the error summary (GOV.UK), not a flash."""
     require_quality_contact()
-    form = PublishForm()
-    if form.validate_on_submit():  # an invalid form (a stale page) changes nothing and says nothing, as before
-        message, error = attempt(form, lambda: services.publish(g.centre, by=current_user,
-                                                                unchanged=form.unchanged.data),
-                                 done=lambda published: f"Published version {published.number} of the complaints "
-                                 "policy. It is on your public page now, and new complaints run under it.",
-                                 invalid="")
-        flash(message, "error" if error else "success")
-    return see_other("centre.policy.show")
+    return act_on(PublishForm(), lambda form: services.publish(g.centre, by=current_user,
+                                                               unchanged=form.unchanged.data),
+                  done=lambda published: f"Published version {published.number} of the complaints policy. It is on "
+                  "your public page now, and new complaints run under it.",
+                  back=lambda: see_other("centre.policy.show"),
+                  page=lambda form: _page(publish_form=form))
 
 
 @bp.route("/start-again", methods=["GET", "POST"])

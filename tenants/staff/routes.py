@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.audit import AuditEvent, event_name, filter_events, page_of
 from portal.auth.models import User
-from portal.extensions import db
+from portal.extensions import db, htmx
 from portal.forms import ConfirmForm, LogFilterForm, ReasonForm, choices
 from portal.tenancy import get_or_404, scoped_select
 from portal.web import attempt, form_page, page_number, partial_or_see_other, save_form, see_other
@@ -59,7 +59,18 @@ def approve(user_id: int):
 
 @bp.post("/accounts/<int:user_id>/decline")
 def decline(user_id: int):
+    """A reason left out (or too long) is an error of the form (GOV.UK): beside the box and in the page's error
+    summary — with the row and, out of band, the summary for htmx; the whole page (422) otherwise."""
     form = ReasonForm()
+    if not form.validate_on_submit():
+        require_quality_contact()
+        user = get_or_404(User, user_id)
+        form.reason.id = f"reason-{user.id}"  # each row has its own box: the summary links to this one
+        if htmx and not htmx.history_restore_request:
+            return render_template("centre/_staff_row.html", user=user, notice="", form=ConfirmForm(),
+                                   decline_form=form)
+        return render_template("centre/staff.html", centre=g.centre, staff=services.staff_of(g.centre),
+                               form=ConfirmForm(), decline_form=form), 422
     return _decide(user_id, form, "Give a reason to decline an account request.",
                    lambda u: services.decline_staff_account(g.centre, u, by=current_user, reason=form.reason.data),
                    "Declined the account request for {user.name}.")

@@ -133,7 +133,7 @@ def upload_page():
 
 def _result_panel(submission: Submission, notice: str = "", error: bool = False):
     return render_template("submissions/_result.html", submission=submission, fee_text=_fee_text(submission),
-                           confirm_form=ConfirmForm(), notice=notice, notice_error=error)
+                           confirm_form=ConfirmForm(), notice=notice, notice_error=error, upload_page=True)
 
 
 def _fee_text(submission: Submission) -> str:
@@ -167,6 +167,7 @@ def _decide(submission_id: int, action, done: str):
         "centre.submissions.show", submission_id=submission.id)
     return partial_or_see_other("submissions/_result.html", "centre.submissions.show", message=message, error=error,
                                 endpoint_values={"submission_id": submission.id}, page_parts=own_page,
+                                upload_page=not own_page,
                                 **_page_parts(submission))
 
 

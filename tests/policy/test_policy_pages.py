@@ -309,8 +309,10 @@ def test_publishing_through_the_page_gives_version_1_then_2(centre, qc_client, d
     assert "Published: version 1" in page and "The draft is the same as version 1." in page
     assert "Publish unchanged as version 2" in page and 'name="unchanged"' in page
     # The same policy again is refused until the review is confirmed; then it is version 2.
-    assert qc_client.post(url(centre, "/publish")).status_code == 303
-    assert flashes(qc_client)[-1].startswith("The draft is the same as version 1.")
+    refused = qc_client.post(url(centre, "/publish"))
+    assert refused.status_code == 422  # the page again: the box to tick, in the error summary and beside it
+    assert 'href="#unchanged">The draft is the same as version 1.' in text(refused)
+    assert 'id="unchanged-error"' in text(refused)
     assert [v.number for v in services.versions_of(centre)] == [1]
     qc_client.post(url(centre, "/publish"), data={"unchanged": "y"})
     assert flashes(qc_client)[-1].startswith("Published version 2")
