@@ -9,7 +9,7 @@ the data, so a page cached under the old version is never served again. It moves
 (or one more than before, if the clock is behind), so a version is never reused, not even after a restore.
 
 Revision ID: 0011_tracker
-Revises: 0010_rls
+Revises: 0011_sqlperf
 Create Date: 2026-12-04 16:00:00
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_tracker'
-down_revision = '0010_rls'
+down_revision = '0011_sqlperf'
 branch_labels = None
 depends_on = None
 
