@@ -70,6 +70,7 @@ class CentreUnitsForm(FlaskForm):
 
     approve = MultiCheckboxField("Approve the centre for", coerce=int, validate_choice=True)
     withdraw = MultiCheckboxField("Withdraw approval for", coerce=int, validate_choice=True)
+    page_order = ("withdraw", "approve")  # the page lists the approved units (to withdraw) first: the summary's order
 
     @classmethod
     def for_centre(cls, approved: list[Unit], available: list[Unit], **kwargs) -> "CentreUnitsForm":
