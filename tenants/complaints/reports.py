@@ -23,7 +23,8 @@ The choices, stated once (the report page repeats the formulas in plain words):
   Shares are rounded to the nearest whole percent, halves up.
 * **Counting in SQL.** Every figure is a GROUP BY in the database, all of them in one statement whatever
   the number of cases (CTEs of the period's complaints, their stages and cases, each table read once, grouped by
-  each branch of a UNION ALL). The London
+  each branch of a UNION ALL), built once per process for each scope and number of months, every value (the
+  period's instants, "now", the centre) a bound parameter. The London
   month is a CASE over the UTC instants at which each London month starts (computed with zoneinfo, so
   British Summer Time is exact: 23:30 UTC on 31 March is April). That is
   portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
