@@ -432,23 +432,32 @@ def _period_ctes(scope: Scope, period: _Bounds):
                     func.sum(_flag(stages.c.level == Level.CENTRE)).label("centre_stages"),
                     func.sum(stages.c.late).label("late"))
              .group_by(stages.c.complaint_id).subquery("stage_facts"))
-    reached = stages.alias("reached")
     resolved = received.c.status == Status.RESOLVED
     on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
     if scope.centre:
         on_time.append(received.c.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
     centre_stages = func.coalesce(facts.c.centre_stages, 0)
-    ordinal = case((reached.c.level == Level.CENTRE, reached.c.position), else_=reached.c.position - centre_stages)
+    if scope.centre:  # the furthest stage's name: its row, joined back
+        reached = stages.alias("reached")
+        level, name, joined = reached.c.level, reached.c.name, and_(reached.c.complaint_id == received.c.id,
+                                                                    reached.c.position == facts.c.furthest)
+    else:
+        # Across centres a stage is known by level and number only: centre stages come first (positions run on
+        # across levels), so the furthest stage is the awarding body's when the case has any of its stages.
+        level = case((facts.c.furthest > facts.c.centre_stages, Level.AWARDING_BODY),
+                     (facts.c.furthest.is_not(None), Level.CENTRE), else_=null()).cast(ComplaintStage.level.type)
+        name, joined = null().cast(ComplaintStage.name.type), None
+    ordinal = case((level == Level.CENTRE, facts.c.furthest), else_=facts.c.furthest - centre_stages)
     cases = (select(received.c.id, received.c.centre_id, received.c.route, received.c.category, received.c.month,
                     _flag(resolved).label("resolved"), _flag(and_(*on_time)).label("on_time"),
                     _flag(received.c.escalated_at.is_not(None)).label("escalated"),
-                    reached.c.level.label("stage_level"), ordinal.label("stage_ordinal"),
-                    reached.c.name.label("stage_name"), centre_stages.label("centre_stages"))
+                    level.label("stage_level"), ordinal.label("stage_ordinal"),
+                    name.label("stage_name"), centre_stages.label("centre_stages"))
              .select_from(received)
-             .outerjoin(facts, facts.c.complaint_id == received.c.id)
-             .outerjoin(reached, and_(reached.c.complaint_id == received.c.id, reached.c.position == facts.c.furthest))
-             .cte("cases"))
-    return received, stages, cases
+             .outerjoin(facts, facts.c.complaint_id == received.c.id))
+    if joined is not None:
+        cases = cases.outerjoin(reached, joined)
+    return received, stages, cases.cte("cases")
 
 
 def _branches(scope: Scope, period: _Bounds) -> list[Select]:
