@@ -266,9 +266,9 @@ def _error(status: int, title: str, message: str):
 def _without_bidi_controls(value):
     """Jinja's finalize: every string a template shows loses bidi embeddings/overrides/isolates, so a name
     stored before input was cleaned cannot read backwards on anyone's page (safe markup is left alone)."""
-    from portal.forms import BIDI_CONTROLS
+    if isinstance(value, str) and not value.isascii() and not isinstance(value, Markup):  # the controls are not ASCII
+        from portal.forms import BIDI_CONTROLS
 
-    if isinstance(value, str) and not isinstance(value, Markup):
         return BIDI_CONTROLS.sub("", value)
     return value
 

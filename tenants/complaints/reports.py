@@ -23,7 +23,8 @@ The choices, stated once (the report page repeats the formulas in plain words):
   Shares are rounded to the nearest whole percent, halves up.
 * **Counting in SQL.** Every figure is a GROUP BY in the database, all of them in one statement whatever
   the number of cases (CTEs of the period's complaints, their stages and cases, each table read once, grouped by
-  each branch of a UNION ALL). The London
+  each branch of a UNION ALL), built once per process for each scope and number of months, every value (the
+  period's instants, "now", the centre) a bound parameter. The London
   month is a CASE over the UTC instants at which each London month starts (computed with zoneinfo, so
   British Summer Time is exact: 23:30 UTC on 31 March is April). That is
   portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
@@ -36,12 +37,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Integer, Select, String, and_, case, cast, func, literal_column, null, or_, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.tenancy import in_any_centre, in_centre, scoped_select
+from portal.tenancy import current_centre_id, for_centre, in_any_centre, in_centre
 from portal.workdays import Nation, to_london
 from tenants.complaints.models import (
     Category,
@@ -80,10 +97,20 @@ class Scope:
     def awarding_body(cls, nation: Nation | None = None) -> Scope:
         return cls(centre=False, nation=nation)
 
+    def params(self) -> dict:
+        """The values of the scope's bound parameters: the current centre's id (only inside its pages)."""
+        if not self.centre:
+            return {}
+        if current_centre_id() is None:
+            raise RuntimeError("a centre's report outside the centre's pages")
+        return {"centre_id": current_centre_id()}
+
     def complaints(self, *columns) -> Select:
-        """SELECT `columns` FROM complaint, limited to the scope (any kind, any period)."""
+        """SELECT `columns` FROM complaint, limited to the scope (any kind, any period); a centre's is limited to
+        the centre named at execution (`params`), so a statement is built once and run for every centre."""
         if self.centre:
-            statement = scoped_select(Complaint).with_only_columns(*columns).where(Complaint.route == Route.CENTRE)
+            statement = (for_centre(Complaint, _CENTRE).with_only_columns(*columns)
+                         .where(Complaint.route == Route.CENTRE))
         else:
             statement = select(*columns)
             if self.nation is not None:
@@ -94,9 +121,39 @@ class Scope:
     def stages(self, *columns) -> Select:
         """SELECT `columns` FROM complaint_stage: for a centre, its own stages only."""
         if self.centre:
-            return (scoped_select(ComplaintStage).with_only_columns(*columns)
+            return (for_centre(ComplaintStage, _CENTRE).with_only_columns(*columns)
                     .where(ComplaintStage.level == Level.CENTRE).select_from(ComplaintStage))
         return select(*columns).select_from(ComplaintStage)
+
+
+_CENTRE = bindparam("centre_id")
+
+
+@dataclass(frozen=True)
+class _Bounds:
+    """A period's instants as bound parameters (`_bound_values` gives their values): the report's statement is
+    built once per scope and number of months, and run for any period and any "now"."""
+
+    starts: object
+    ends: object
+    month_ends: tuple  # the instant each month of the period ends, in order
+    at: object
+
+    @classmethod
+    def of(cls, months: int) -> _Bounds:
+        instant = Complaint.received_at.type
+        return cls(bindparam("starts", type_=instant), bindparam("ends", type_=instant),
+                   tuple(bindparam(f"month_end_{i}", type_=instant) for i in range(months)),
+                   bindparam("at", type_=instant))
+
+    def month(self, received_at):
+        """The index of the period's month `received_at` falls in (-1 past the last), in SQL."""
+        return case(*[(received_at < ends, i) for i, ends in enumerate(self.month_ends)], else_=-1)
+
+
+def _bound_values(scope: Scope, period: Period, at: datetime | None = None) -> dict:
+    return {**scope.params(), "starts": period.starts, "ends": period.ends, "at": at,
+            **{f"month_end_{i}": month.plus(1).starts for i, month in enumerate(period.months)}}
 
 
 def _flag(condition):
@@ -108,7 +165,7 @@ def _due():
     return func.coalesce(ComplaintStage.extended_due, ComplaintStage.respond_due)
 
 
-def _stage_facts(scope: Scope, period: Period):
+def _stage_facts(scope: Scope, period: _Bounds):
     """Per case received in the period: its furthest stage's position, how many centre stages it had, stages not
     closed by the deadline (only the period's cases: the stages of the whole history are never grouped)."""
     late = or_(ComplaintStage.closed_at.is_(None), ComplaintStage.closed_at > _due())
@@ -122,7 +179,7 @@ def _stage_facts(scope: Scope, period: Period):
             .group_by(ComplaintStage.complaint_id).subquery("stage_facts"))
 
 
-def _cases(scope: Scope, period: Period, *extra) -> Select:
+def _cases(scope: Scope, period: _Bounds, *extra) -> Select:
     """One row per complaint of the scope received in the period, with what the report counts about it."""
     facts = _stage_facts(scope, period)
     reached = aliased(ComplaintStage, name="reached")
@@ -130,7 +187,7 @@ def _cases(scope: Scope, period: Period, *extra) -> Select:
     on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
     if scope.centre:
         on_time.append(Complaint.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
-    month = case(*[(Complaint.received_at < m.plus(1).starts, i) for i, m in enumerate(period.months)], else_=-1)
+    month = period.month(Complaint.received_at)
     ordinal = case((reached.level == Level.CENTRE, reached.position),
                    else_=reached.position - func.coalesce(facts.c.centre_stages, 0))
     return (scope.complaints(
@@ -342,7 +399,7 @@ def _by_stage(scope: Scope, reached, closed) -> list[StageRow]:
     return [rows[key] for key in sorted(rows)]
 
 
-def _now_columns(scope: Scope, at: datetime) -> dict:
+def _now_columns(scope: Scope, at) -> dict:
     overdue = scope.stages(ComplaintStage.complaint_id).where(ComplaintStage.closed_at.is_(None), _due() < at)
     at_centre = and_(Complaint.route == Route.CENTRE, Complaint.escalated_at.is_(None))
     at_body = or_(Complaint.route == Route.DIRECT, Complaint.escalated_at.is_not(None))
@@ -352,12 +409,12 @@ def _now_columns(scope: Scope, at: datetime) -> dict:
                 overdue_at_awarding_body=func.sum(_flag(and_(late, at_body))))
 
 
-def _period_ctes(scope: Scope, period: Period):
+def _period_ctes(scope: Scope, period: _Bounds):
     """(the scope's learner-route complaints received in the period; their stages; one row per complaint with
     what the report counts about it), as CTEs: each table is read once, whatever the number of figures grouped
     from them. The kind is filtered in the first CTE's own scan, where the planner has statistics to estimate it
     (it has none for a CTE's rows: a filter on them is guessed at 0.5 % and the stages would be joined by a loop)."""
-    month = case(*[(Complaint.received_at < m.plus(1).starts, i) for i, m in enumerate(period.months)], else_=-1)
+    month = period.month(Complaint.received_at)
     received = scope.complaints(
         Complaint.id.label("id"), Complaint.centre_id.label("centre_id"), Complaint.route.label("route"),
         Complaint.category.label("category"), Complaint.status.label("status"),
@@ -375,26 +432,35 @@ def _period_ctes(scope: Scope, period: Period):
                     func.sum(_flag(stages.c.level == Level.CENTRE)).label("centre_stages"),
                     func.sum(stages.c.late).label("late"))
              .group_by(stages.c.complaint_id).subquery("stage_facts"))
-    reached = stages.alias("reached")
     resolved = received.c.status == Status.RESOLVED
     on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
     if scope.centre:
         on_time.append(received.c.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
     centre_stages = func.coalesce(facts.c.centre_stages, 0)
-    ordinal = case((reached.c.level == Level.CENTRE, reached.c.position), else_=reached.c.position - centre_stages)
+    if scope.centre:  # the furthest stage's name: its row, joined back
+        reached = stages.alias("reached")
+        level, name, joined = reached.c.level, reached.c.name, and_(reached.c.complaint_id == received.c.id,
+                                                                    reached.c.position == facts.c.furthest)
+    else:
+        # Across centres a stage is known by level and number only: centre stages come first (positions run on
+        # across levels), so the furthest stage is the awarding body's when the case has any of its stages.
+        level = case((facts.c.furthest > facts.c.centre_stages, Level.AWARDING_BODY),
+                     (facts.c.furthest.is_not(None), Level.CENTRE), else_=null()).cast(ComplaintStage.level.type)
+        name, joined = null().cast(ComplaintStage.name.type), None
+    ordinal = case((level == Level.CENTRE, facts.c.furthest), else_=facts.c.furthest - centre_stages)
     cases = (select(received.c.id, received.c.centre_id, received.c.route, received.c.category, received.c.month,
                     _flag(resolved).label("resolved"), _flag(and_(*on_time)).label("on_time"),
                     _flag(received.c.escalated_at.is_not(None)).label("escalated"),
-                    reached.c.level.label("stage_level"), ordinal.label("stage_ordinal"),
-                    reached.c.name.label("stage_name"), centre_stages.label("centre_stages"))
+                    level.label("stage_level"), ordinal.label("stage_ordinal"),
+                    name.label("stage_name"), centre_stages.label("centre_stages"))
              .select_from(received)
-             .outerjoin(facts, facts.c.complaint_id == received.c.id)
-             .outerjoin(reached, and_(reached.c.complaint_id == received.c.id, reached.c.position == facts.c.furthest))
-             .cte("cases"))
-    return received, stages, cases
+             .outerjoin(facts, facts.c.complaint_id == received.c.id))
+    if joined is not None:
+        cases = cases.outerjoin(reached, joined)
+    return received, stages, cases.cte("cases")
 
 
-def _branches(scope: Scope, period: Period, at: datetime) -> list[Select]:
+def _branches(scope: Scope, period: _Bounds) -> list[Select]:
     """Every GROUP BY of the report, over the CTEs of the period's complaints, their stages and cases."""
     _, stages, cases = _period_ctes(scope, period)
     tally = _tally_columns(cases)
@@ -406,7 +472,7 @@ def _branches(scope: Scope, period: Period, at: datetime) -> list[Select]:
         .where(Complaint.kind != Kind.COMPLAINT, Complaint.received_at >= period.starts,
                Complaint.received_at < period.ends).group_by(Complaint.centre_id, Complaint.kind),
         scope.complaints(*_columns(NOW, route=Complaint.route, centre_id=Complaint.centre_id,
-                                   **_now_columns(scope, at)))
+                                   **_now_columns(scope, period.at)))
         .where(Complaint.kind == Kind.COMPLAINT, Complaint.status.in_(OPEN_STATUSES))
         .group_by(Complaint.route, Complaint.centre_id),
     ]
@@ -416,11 +482,19 @@ def _branches(scope: Scope, period: Period, at: datetime) -> list[Select]:
     return branches
 
 
+@lru_cache(maxsize=64)
+def _report_statement(scope: Scope, months: int) -> CompoundSelect:
+    """The report's one statement for `scope` over a period of `months`, built once per process: building it is a
+    third of the page's Python time, and every value in it is a bound parameter (`_bound_values`)."""
+    return union_all(*_branches(scope, _Bounds.of(months)))
+
+
 def compute(scope: Scope, period: Period, at: datetime) -> Report:
     """The report for `scope` over `period`, with "now" figures as at `at`: one statement (and, across centres,
     one more for the names of the centres it found)."""
     parts: dict[int, list] = {part: [] for part in range(7)}
-    for row in db.session.execute(union_all(*_branches(scope, period, at))):
+    statement = _report_statement(scope, len(period.months))
+    for row in db.session.execute(statement, _bound_values(scope, period, at)):
         parts[row.part].append(row)
     months = _tallied(parts[MONTHS], lambda row: row.month)
     categories = _tallied(parts[CATEGORIES], lambda row: row.category)
@@ -477,12 +551,13 @@ def _on_time(row) -> str:
 
 def case_rows(scope: Scope, period: Period) -> list[tuple[str, ...]]:
     """The complaints the report counts, one row each (CSV_HEADER), oldest first: one query."""
-    statement = (_cases(scope, period, Complaint.reference, Complaint.received_at, Complaint.subject,
-                        Complaint.status, Complaint.exhausted_reason, Centre.name.label("centre_name"))
+    statement = (_cases(scope, _Bounds.of(len(period.months)), Complaint.reference, Complaint.received_at,
+                        Complaint.subject, Complaint.status, Complaint.exhausted_reason,
+                        Centre.name.label("centre_name"))
                  .outerjoin(Centre, in_centre(Complaint, Centre))
                  .order_by(Complaint.received_at, Complaint.id))
     rows = []
-    for row in db.session.execute(statement):
+    for row in db.session.execute(statement, _bound_values(scope, period)):
         stage = "" if row.stage_level is None else stage_label(scope, row.route, row.stage_level, row.stage_ordinal,
                                                                 row.stage_name)
         rows.append((row.reference, row.centre_name or "", to_london(row.received_at).date().isoformat(),

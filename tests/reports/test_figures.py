@@ -87,3 +87,17 @@ def test_an_agreed_extension_is_the_deadline_in_force(app, known):
 def test_shares_round_halves_up_and_say_nothing_of_nothing():
     assert [Share(1, 8).percent, Share(1, 200).percent, Share(2, 3).percent, Share(0, 5).percent] == [13, 1, 67, 0]
     assert Share(0, 0).percent is None and str(Share(0, 0)) == "–"
+
+
+def test_one_statement_built_once_serves_every_centre_and_every_period(app, known):
+    """The report's statement is built once per scope and number of months, every value bound at execution:
+    run for centre A, then B, then A again, and for a later period of the same length, each has its own figures."""
+    a, b, _ = known
+    later = Period(Month(2026, 2), Month(2026, 5))  # as long as PERIOD: the same statement
+    figures = []
+    for centre, period in ((a, PERIOD), (b, PERIOD), (a, PERIOD), (a, later)):
+        with serving(app, centre):
+            totals = compute(Scope.current_centre(), period, NOW).totals
+        figures.append((totals.received, totals.resolved, totals.on_time, totals.escalated))
+    assert figures == [(5, 3, 1, 1), (2, 1, 1, 0), (5, 3, 1, 1), (4, 2, 0, 1)]
+    assert compute(Scope.awarding_body(), later, NOW).totals.received == 7
