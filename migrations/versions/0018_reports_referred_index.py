@@ -1,7 +1,7 @@
 """the complaint reports find the reports routed elsewhere through a partial index
 
 Revision ID: 0012_reports
-Revises: 0011_sqlperf
+Revises: 0011_tracker
 Create Date: 2026-12-04 17:30:00
 
 `ix_complaint_referred_received`: complaint.received_at of the rows that are not learner-route complaints (few),
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_reports'
-down_revision = '0011_sqlperf'
+down_revision = '0011_tracker'
 branch_labels = None
 depends_on = None
 
