@@ -89,8 +89,9 @@ fuzz: install
 fuzz-tests: install
 	@dir=$$(mktemp -d /tmp/fuzz-wordcount.XXXXXX); trap 'rm -rf '$$dir EXIT; \
 	$(build_sanitized); \
-	mkdir $$dir/tree && cp -r portal tests pyproject.toml setup.py wsgi.py $$dir/tree/ && \
+	mkdir $$dir/tree && cp -r portal tests migrations templates tenants pyproject.toml setup.py wsgi.py $$dir/tree/ && \
 	rm -f $$dir/tree/portal/documents/_fastcount*.so && cp $$so $$dir/tree/portal/documents/ && \
+	export WORDCOUNT_CORPUS=$${WORDCOUNT_CORPUS:-$$($(BIN)/python -c "from tests.documents.corpus import corpus_dir; print(corpus_dir())")}; \
 	cd $$dir/tree && $(SANITIZED_RUN) $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider tests/documents
 
 clean:

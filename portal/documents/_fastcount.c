@@ -30,6 +30,12 @@
 #define MAX_URIS 256
 #define MAX_NAME 1000
 #define MAX_URI_LEN 4096       /* a longer namespace name goes to the reference: uris stay under 1 MiB */
+/* Namespace work (bindings visited by prefix lookups, namespace names compared) allowed per byte fed, plus a
+ * fixed allowance: lookups walk the bindings (up to MAX_BINDINGS), so a part of short tags with many prefixed
+ * attributes declared far up could cost ~1000 steps a byte, 10x lxml's time. Past the budget the part goes to
+ * the reference. Word's own parts use a few steps a byte. */
+#define NS_WORK_PER_BYTE 16
+#define NS_WORK_ALLOWANCE (1LL << 20)
 #define NAME_ARENA (MAX_DEPTH * 64)
 
 /* categories: COUNTED then REPORTED, as in wordcount.py */
@@ -267,6 +273,7 @@ typedef struct {
     int ready;                  /* __init__ completed */
     int busy;                   /* inside feed() or close(): a resolver calling back into them is refused */
     int stopped;                /* feed() or close() raised: the state is no longer consistent, refuse more */
+    long long fed, ns_work;     /* bytes fed so far; namespace work done (see NS_WORK_PER_BYTE) */
 
     /* input */
     unsigned char *buf; Py_ssize_t len, cap;
@@ -1028,6 +1035,7 @@ static int lookup_prefix(ScannerObject *s, const unsigned char *prefix, Py_ssize
     if (n == 0) return s->default_uri;
     if (n == 3 && memcmp(prefix, "xml", 3) == 0) return NS_XML;
     for (int i = s->nbindings - 1; i >= 0; i--) {
+        s->ns_work++;
         if (s->bindings[i].prefix_len == n && memcmp(s->bindings[i].prefix, prefix, n) == 0)
             return s->bindings[i].uri;
     }
@@ -1036,7 +1044,10 @@ static int lookup_prefix(ScannerObject *s, const unsigned char *prefix, Py_ssize
 
 static int intern_uri(ScannerObject *s, const unsigned char *v, Py_ssize_t n) {
     for (int i = 0; i < s->nuris; i++) {
-        if (s->uri_lens[i] == n && memcmp(s->uris[i], v, n) == 0) return i;
+        s->ns_work++;
+        if (s->uri_lens[i] != n) continue;
+        s->ns_work += n / 64;
+        if (memcmp(s->uris[i], v, n) == 0) return i;
     }
     if (s->nuris >= MAX_URIS) return unsupported("too many namespaces"), -2;
     s->uris[s->nuris] = PyMem_Malloc(n + 1);
@@ -1181,6 +1192,8 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
                 return unsupported("an attribute given twice through two prefixes");
         }
     }
+    if (s->ns_work > NS_WORK_PER_BYTE * s->fed + NS_WORK_ALLOWANCE)
+        return unsupported("namespace lookups over the scanner's budget");
     if (s->names_len + name_len > NAME_ARENA) return unsupported("long names nested deeply");
     memcpy(s->names + s->names_len, name, name_len);
     open->name_at = s->names_len;
@@ -1464,6 +1477,7 @@ static PyObject *scanner_feed(ScannerObject *s, PyObject *arg) {
     }
     memcpy(s->buf + s->len, view.buf, view.len);
     s->len += view.len;
+    s->fed += view.len;
     PyBuffer_Release(&view);
     Py_ssize_t used = scan(s, 0);
     if (used < 0) return NULL;
