@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := PORTAL_ENV=development
 POSTGRES_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres lint install assets migrate demo bench clean
+.PHONY: run test test-sqlite test-postgres lint install assets migrate demo bench fuzz fuzz-tests clean
 
 # The install also compiles the word counter's fast path (portal/documents/_fastcount.c, see setup.py): a change
 # to its source reinstalls, which rebuilds it.
@@ -65,6 +65,34 @@ test-postgres: install
 ## docs/benchmarks.md; printed, never asserted. BENCH_ARGS scales it down, e.g. BENCH_ARGS="--submissions 20000".
 bench: install
 	POSTGRES_ADMIN_URL=$(POSTGRES_ADMIN_URL) $(BIN)/python scripts/bench_scale.py $(BENCH_ARGS)
+
+# make fuzz: the word counter's compiled scanner (portal/documents/_fastcount.c) built with AddressSanitizer and
+# UndefinedBehaviorSanitizer into a temporary directory (never into the installed package), then fuzzed for
+# FUZZ_SECONDS by scripts/fuzz_wordcount.py (FUZZ_ARGS: e.g. --seed 1, --adversarial 50000 100000).
+# make fuzz-tests: tests/documents against that sanitized build (a copy of the tree). Neither is part of `make test`.
+# See docs/wordcount-fast-path.md, "Fuzzing".
+FUZZ_SECONDS ?= 600
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -O1 -g
+SANITIZED_RUN = LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	PYTHONMALLOC=malloc
+define build_sanitized
+	CFLAGS="$(SANITIZE)" LDFLAGS="-fsanitize=address,undefined" $(BIN)/python setup.py -q build_ext \
+		--build-lib $$dir --build-temp $$dir/obj 2>&1 | grep -v -i "warn" || true; \
+	so=$$(ls $$dir/portal/documents/_fastcount*.so)
+endef
+
+fuzz: install
+	@dir=$$(mktemp -d /tmp/fuzz-wordcount.XXXXXX); trap 'rm -rf '$$dir EXIT; \
+	$(build_sanitized); \
+	$(SANITIZED_RUN) $(BIN)/python scripts/fuzz_wordcount.py --module $$so --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
+
+fuzz-tests: install
+	@dir=$$(mktemp -d /tmp/fuzz-wordcount.XXXXXX); trap 'rm -rf '$$dir EXIT; \
+	$(build_sanitized); \
+	mkdir $$dir/tree && cp -r portal tests migrations templates tenants pyproject.toml setup.py wsgi.py $$dir/tree/ && \
+	rm -f $$dir/tree/portal/documents/_fastcount*.so && cp $$so $$dir/tree/portal/documents/ && \
+	export WORDCOUNT_CORPUS=$${WORDCOUNT_CORPUS:-$$($(BIN)/python -c "from tests.documents.corpus import corpus_dir; print(corpus_dir())")}; \
+	cd $$dir/tree && $(SANITIZED_RUN) $(CURDIR)/$(BIN)/python -m pytest -q -p no:cacheprovider tests/documents
 
 clean:
 	rm -rf instance .pytest_cache

@@ -29,6 +29,13 @@
 #define MAX_BINDINGS 1024
 #define MAX_URIS 256
 #define MAX_NAME 1000
+#define MAX_URI_LEN 4096       /* a longer namespace name goes to the reference: uris stay under 1 MiB */
+/* Namespace work (bindings visited by prefix lookups, namespace names compared) allowed per byte fed, plus a
+ * fixed allowance: lookups walk the bindings (up to MAX_BINDINGS), so a part of short tags with many prefixed
+ * attributes declared far up could cost ~1000 steps a byte, 10x lxml's time. Past the budget the part goes to
+ * the reference. Word's own parts use a few steps a byte. */
+#define NS_WORK_PER_BYTE 16
+#define NS_WORK_ALLOWANCE (1LL << 20)
 #define NAME_ARENA (MAX_DEPTH * 64)
 
 /* categories: COUNTED then REPORTED, as in wordcount.py */
@@ -263,6 +270,10 @@ typedef struct {
     PyObject *resolver, *note_refs, *sections;
     PyObject *para_cache, *label_cache, *run_cache;
     int fixed, label_category, note_kind, max_depth;
+    int ready;                  /* __init__ completed */
+    int busy;                   /* inside feed() or close(): a resolver calling back into them is refused */
+    int stopped;                /* feed() or close() raised: the state is no longer consistent, refuse more */
+    long long fed, ns_work;     /* bytes fed so far; namespace work done (see NS_WORK_PER_BYTE) */
 
     /* input */
     unsigned char *buf; Py_ssize_t len, cap;
@@ -318,16 +329,35 @@ static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
                                      &label_category, &note_kind, &PyDict_Type, &note_refs, &PyList_Type,
                                      &sections, &max_depth))
         return -1;
-    if (s->tally) {
+    if (s->tally || s->nuris) {
         PyErr_SetString(PyExc_RuntimeError, "a Scanner is initialised once");
         return -1;
     }
+    /* categories index Tally's counts: out of range would write outside them */
+    if (fixed < -1 || fixed >= NCAT || label_category < -1 || label_category >= NCAT || note_kind < 0
+        || note_kind > 2) {
+        PyErr_SetString(PyExc_ValueError, "category, label category or note kind out of range");
+        return -1;
+    }
+    /* the known namespaces take the first uri slots, so a uri index below NS_NONE is its NS_ value */
+    s->uris[0] = PyMem_Malloc(1);  /* slot 0: the empty uri (xmlns="") */
+    if (!s->uris[0]) { PyErr_NoMemory(); return -1; }
+    s->uri_lens[0] = 0;
+    s->nuris = 1;
+    for (int i = 1; i < NS_NONE; i++) {
+        Py_ssize_t n = (Py_ssize_t)strlen(KNOWN_URIS[i]);
+        s->uris[i] = PyMem_Malloc(n + 1);
+        if (!s->uris[i]) { PyErr_NoMemory(); return -1; }
+        memcpy(s->uris[i], KNOWN_URIS[i], n);
+        s->uri_lens[i] = n;
+        s->nuris = i + 1;
+    }
+    s->para_cache = PyDict_New(); s->label_cache = PyDict_New(); s->run_cache = PyDict_New();
+    if (!s->para_cache || !s->label_cache || !s->run_cache) return -1;
     Py_INCREF(tally); s->tally = (TallyObject *)tally;
     Py_INCREF(resolver); s->resolver = resolver;
     Py_INCREF(note_refs); s->note_refs = note_refs;
     Py_INCREF(sections); s->sections = sections;
-    s->para_cache = PyDict_New(); s->label_cache = PyDict_New(); s->run_cache = PyDict_New();
-    if (!s->para_cache || !s->label_cache || !s->run_cache) return -1;
     s->fixed = fixed; s->label_category = label_category; s->note_kind = note_kind;
     s->max_depth = max_depth < MAX_DEPTH ? max_depth : MAX_DEPTH;
     s->state = ST_START;
@@ -336,18 +366,7 @@ static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
     s->collect = -1;
     s->fields = NULL;
     summary_reset(&s->text);
-    /* the known namespaces take the first uri slots, so a uri index below NS_NONE is its NS_ value */
-    for (int i = 1; i < NS_NONE; i++) {
-        Py_ssize_t n = (Py_ssize_t)strlen(KNOWN_URIS[i]);
-        s->uris[i] = PyMem_Malloc(n + 1);
-        if (!s->uris[i]) { PyErr_NoMemory(); return -1; }
-        memcpy(s->uris[i], KNOWN_URIS[i], n);
-        s->uri_lens[i] = n;
-    }
-    s->uris[0] = PyMem_Malloc(1);  /* slot 0: the empty uri (xmlns="") */
-    if (!s->uris[0]) { PyErr_NoMemory(); return -1; }
-    s->uri_lens[0] = 0;
-    s->nuris = NS_NONE;
+    s->ready = 1;
     return 0;
 }
 
@@ -568,21 +587,24 @@ static int paragraph_ready(ScannerObject *s) {
     PyObject *key = or_none(s->pstyle);
     Py_INCREF(key);
     Py_XSETREF(s->look, key);
+    /* answers are held (not borrowed from the caches) while Python code may run */
     PyObject *answer = PyDict_GetItemWithError(s->para_cache, key);
-    if (!answer) {
+    if (answer) Py_INCREF(answer);
+    else {
         if (PyErr_Occurred()) return -1;
         answer = PyObject_CallMethodOneArg(s->resolver, S_paragraph, key);
         if (!answer) return -1;
-        int failed = PyDict_SetItem(s->para_cache, key, answer);
-        Py_DECREF(answer);
-        if (failed) return -1;
+        if (PyDict_SetItem(s->para_cache, key, answer)) { Py_DECREF(answer); return -1; }
     }
-    if (unpack_look(answer, &s->paragraph_hidden, &s->paragraph_colour)) return -1;
+    int failed = unpack_look(answer, &s->paragraph_hidden, &s->paragraph_colour);
+    Py_DECREF(answer);
+    if (failed) return -1;
     if (s->label_category >= 0 && !s->in_deleted) {
         PyObject *label_key = PyTuple_Pack(3, or_none(s->pstyle), or_none(s->num_id), or_none(s->ilvl));
         if (!label_key) return -1;
         PyObject *words = PyDict_GetItemWithError(s->label_cache, label_key);
-        if (!words) {
+        if (words) Py_INCREF(words);
+        else {
             if (PyErr_Occurred()) { Py_DECREF(label_key); return -1; }
             words = PyObject_CallMethodObjArgs(s->resolver, S_label, or_none(s->pstyle), or_none(s->num_id),
                                                or_none(s->ilvl), NULL);
@@ -590,11 +612,15 @@ static int paragraph_ready(ScannerObject *s) {
                 Py_XDECREF(words); Py_DECREF(label_key);
                 return -1;
             }
-            Py_DECREF(words);
         }
         Py_DECREF(label_key);
         long long n = PyLong_AsLongLong(words);
+        Py_DECREF(words);
         if (n == -1 && PyErr_Occurred()) return -1;
+        if (n < 0 || n > (1LL << 40)) {
+            PyErr_SetString(PyExc_ValueError, "a list label's word count out of range");
+            return -1;
+        }
         s->tally->counts[s->label_category] += n;
     }
     return 0;
@@ -613,17 +639,19 @@ static int end_rpr(ScannerObject *s) {
         PyTuple_SET_ITEM(key, i + 1, v);
     }
     PyObject *answer = PyDict_GetItemWithError(s->run_cache, key);
-    if (!answer) {
+    if (answer) Py_INCREF(answer);
+    else {
         if (PyErr_Occurred()) { Py_DECREF(key); return -1; }
         answer = PyObject_CallMethodObjArgs(s->resolver, S_run, s->look ? s->look : NO_LOOK, key, NULL);
         if (!answer || PyDict_SetItem(s->run_cache, key, answer)) {
             Py_XDECREF(answer); Py_DECREF(key);
             return -1;
         }
-        Py_DECREF(answer);
     }
     Py_DECREF(key);
-    if (unpack_look(answer, &s->run_hidden, &s->run_colour)) return -1;
+    int failed = unpack_look(answer, &s->run_hidden, &s->run_colour);
+    Py_DECREF(answer);
+    if (failed) return -1;
     s->run_props = 0;
     clear_props(s);
     return 0;
@@ -772,7 +800,8 @@ static int start_element(ScannerObject *s, int code) {
         if (!key) return -1;
         PyObject *state = PyDict_GetItemWithError(s->note_refs, key);
         if (!state && PyErr_Occurred()) { Py_DECREF(key); return -1; }
-        int live = state && PyUnicode_Check(state) && PyUnicode_CompareWithASCIIString(state, "live") == 0;
+        /* exact str only: a subclass's comparison could run Python code while `state` is borrowed */
+        int live = state && PyUnicode_CheckExact(state) && PyUnicode_CompareWithASCIIString(state, "live") == 0;
         if (!live && PyDict_SetItem(s->note_refs, key, s->in_deleted ? S_DELETED : S_LIVE)) {
             Py_DECREF(key);
             return -1;
@@ -795,7 +824,7 @@ static int start_element(ScannerObject *s, int code) {
             if (separator < 0) return -1;
         }
         if (separator || !state) skip_this(s);
-        else if (PyUnicode_Check(state) && PyUnicode_CompareWithASCIIString(state, "deleted") == 0) {
+        else if (PyUnicode_CheckExact(state) && PyUnicode_CompareWithASCIIString(state, "deleted") == 0) {
             s->in_deleted++;
             s->note_deleted = 1;
         }
@@ -1006,6 +1035,7 @@ static int lookup_prefix(ScannerObject *s, const unsigned char *prefix, Py_ssize
     if (n == 0) return s->default_uri;
     if (n == 3 && memcmp(prefix, "xml", 3) == 0) return NS_XML;
     for (int i = s->nbindings - 1; i >= 0; i--) {
+        s->ns_work++;
         if (s->bindings[i].prefix_len == n && memcmp(s->bindings[i].prefix, prefix, n) == 0)
             return s->bindings[i].uri;
     }
@@ -1014,7 +1044,10 @@ static int lookup_prefix(ScannerObject *s, const unsigned char *prefix, Py_ssize
 
 static int intern_uri(ScannerObject *s, const unsigned char *v, Py_ssize_t n) {
     for (int i = 0; i < s->nuris; i++) {
-        if (s->uri_lens[i] == n && memcmp(s->uris[i], v, n) == 0) return i;
+        s->ns_work++;
+        if (s->uri_lens[i] != n) continue;
+        s->ns_work += n / 64;
+        if (memcmp(s->uris[i], v, n) == 0) return i;
     }
     if (s->nuris >= MAX_URIS) return unsupported("too many namespaces"), -2;
     s->uris[s->nuris] = PyMem_Malloc(n + 1);
@@ -1112,6 +1145,7 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
     for (int k = 0; k < s->nattrs; k++) {
         Attr *a = &s->attrs[k];
         if (!a->xmlns) continue;
+        if (a->value_len > MAX_URI_LEN) return unsupported("a namespace name over the scanner's cap");
         for (Py_ssize_t j = 0; j < a->value_len; j++) {
             unsigned char c = a->value[j];
             if (c <= ' ' || c >= 0x7F || c == '&' || c == '<') return unsupported("an unusual namespace name");
@@ -1158,6 +1192,8 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
                 return unsupported("an attribute given twice through two prefixes");
         }
     }
+    if (s->ns_work > NS_WORK_PER_BYTE * s->fed + NS_WORK_ALLOWANCE)
+        return unsupported("namespace lookups over the scanner's budget");
     if (s->names_len + name_len > NAME_ARENA) return unsupported("long names nested deeply");
     memcpy(s->names + s->names_len, name, name_len);
     open->name_at = s->names_len;
@@ -1412,9 +1448,25 @@ static Py_ssize_t scan(ScannerObject *s, int final) {
     return pos;
 }
 
-static PyObject *Scanner_feed(ScannerObject *s, PyObject *arg) {
+/* feed() and close() run only on an initialised scanner, never re-entered (a resolver calling back would move
+ * the buffer the scan is reading), and never again after one of them raised (the scan stopped half way
+ * through a token: the element stack, bindings and saved states may disagree). */
+static int enter(ScannerObject *s) {
+    if (!s->ready) { PyErr_SetString(PyExc_RuntimeError, "Scanner not initialised"); return -1; }
+    if (s->busy) { PyErr_SetString(PyExc_RuntimeError, "Scanner re-entered from its resolver"); return -1; }
+    if (s->stopped) return unsupported("the scanner already stopped on this part");
+    s->busy = 1;
+    return 0;
+}
+
+static PyObject *leave(ScannerObject *s, PyObject *result) {
+    s->busy = 0;
+    if (!result) s->stopped = 1;
+    return result;
+}
+
+static PyObject *scanner_feed(ScannerObject *s, PyObject *arg) {
     Py_buffer view;
-    if (!s->tally) { PyErr_SetString(PyExc_RuntimeError, "Scanner not initialised"); return NULL; }
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE)) return NULL;
     if (s->len + view.len > s->cap) {
         Py_ssize_t cap = s->len + view.len;
@@ -1425,6 +1477,7 @@ static PyObject *Scanner_feed(ScannerObject *s, PyObject *arg) {
     }
     memcpy(s->buf + s->len, view.buf, view.len);
     s->len += view.len;
+    s->fed += view.len;
     PyBuffer_Release(&view);
     Py_ssize_t used = scan(s, 0);
     if (used < 0) return NULL;
@@ -1434,13 +1487,22 @@ static PyObject *Scanner_feed(ScannerObject *s, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
-static PyObject *Scanner_close(ScannerObject *s, PyObject *unused) {
-    if (!s->tally) { PyErr_SetString(PyExc_RuntimeError, "Scanner not initialised"); return NULL; }
+static PyObject *Scanner_feed(ScannerObject *s, PyObject *arg) {
+    if (enter(s)) return NULL;
+    return leave(s, scanner_feed(s, arg));
+}
+
+static PyObject *scanner_close(ScannerObject *s) {
     Py_ssize_t used = scan(s, 1);
     if (used < 0) return NULL;
     if (used != s->len || s->state != ST_EPILOG) return unsupported("a document cut short or empty"), NULL;
     s->len = 0;
     Py_RETURN_NONE;
+}
+
+static PyObject *Scanner_close(ScannerObject *s, PyObject *unused) {
+    if (enter(s)) return NULL;
+    return leave(s, scanner_close(s));
 }
 
 static PyMethodDef Scanner_methods[] = {

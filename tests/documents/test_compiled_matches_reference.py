@@ -342,6 +342,7 @@ HANDED_BACK = {
                                                + "</w:sdtContent></w:sdt>" * 300),
     "over the scanner's token cap": part(f'<w:p w:a="{"x" * (1 << 21)}"/>'),
     "text node over the scanner's cap": part(f"<w:p><w:r><w:t>{'x ' * (1 << 20)}</w:t></w:r></w:p>"),
+    "namespace name over the scanner's cap": part(f'<w:p xmlns:q="urn:{"x" * 5000}"/>'),
 }
 READ = {
     "byte order mark": b"\xef\xbb\xbf" + part(),
