@@ -56,10 +56,13 @@ def database_url(tmp_path_factory):
 def pytest_collection_modifyitems(config, items) -> None:
     """The PostgreSQL pass (TEST_DATABASE=postgres) runs every test that reaches the suite's database. The others
     (word counting, working days, the layer rules...) never touch it, ran in the SQLite pass, and would only run
-    again unchanged: they are deselected here, which keeps `make test` inside its time."""
+    again unchanged: they are deselected here, which keeps `make test` inside its time. So are tests marked
+    `one_database`: what they check (every form's error summary, walked over every POST endpoint) is the rendered
+    page, which the engine does not change, and each form's own tests run on both."""
     if os.environ.get("TEST_DATABASE") != "postgres":
         return
-    kept = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    kept = [item for item in items if "database_url" in getattr(item, "fixturenames", ())
+            and item.get_closest_marker("one_database") is None]
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept

@@ -29,7 +29,11 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
+from portal.tenancy import for_centre
 from tests.test_page_budgets import _arguments, _seed_demo, _signed_in
+
+# Rendered pages are what this file checks; the engine beneath does not change them (see tests/conftest.py).
+pytestmark = pytest.mark.one_database
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ def _states(records: dict) -> None:
     users = {u.email: u for u in db.session.execute(select(User)).scalars()}
     admin, qc = users["admin@awarding-body.example"], users["qc@northgate.example"]
     northgate = db.session.get(Centre, records["centre_id"])
-    at_northgate = db.session.execute(select(Submission).where(Submission.centre_id == northgate.id)
+    at_northgate = db.session.execute(for_centre(Submission, northgate)
                                       .order_by(Submission.id)).scalars().all()
     marking = _upload(northgate, qc, "NGT1043", "8600-304", 1500)  # quality checked, allocated to the admin
     assessment.accept_quality_check(marking, by=admin)
@@ -182,7 +186,7 @@ def _states(records: dict) -> None:
     records["held_id"] = next(s.id for s in at_northgate if s.status is SubmissionStatus.HELD)
     # A learner with nothing open, whose data may be erased.
     records["erasable_learner_id"] = db.session.execute(
-        select(Learner.id).where(Learner.centre_id == northgate.id, Learner.enrolment_number == "NGT0998")
+        for_centre(Learner, northgate).where(Learner.enrolment_number == "NGT0998").with_only_columns(Learner.id)
     ).scalar_one()
     records["overdue_case_id"] = db.session.execute(
         select(Complaint.id).where(Complaint.complainant_email == "chris@northgate-learner.example")).scalar_one()

@@ -35,7 +35,7 @@ def _postgresql_triggers():
     # many rows it wrote (seeding writes 100,000 submissions). They run as the writer: row-level security lets a
     # centre's work move its own centre's version, which is the only one its rows can name.
     op.execute(f"""
-        CREATE FUNCTION portal_move_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE OR REPLACE FUNCTION portal_move_data_version() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF TG_TABLE_NAME = 'unit' THEN
             UPDATE centre SET data_version = {PG_NEXT};
