@@ -1243,6 +1243,15 @@ static Py_ssize_t end_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t n
     return i + 1;
 }
 
+/* The length in bytes of the character at p (a comment's or processing instruction's): 0 if the chunk cuts it
+ * short, -1 (Unsupported set) if it is not UTF-8 or not allowed in XML. */
+static int char_length(const unsigned char *p, Py_ssize_t n) {
+    if (*p >= 0x20 && *p < 0x80) return 1;
+    Py_UCS4 ch;
+    int k = utf8_char(p, n, &ch);
+    return k < 0 ? unsupported("a character that is not UTF-8 or not allowed in XML") : k;
+}
+
 /* "<!--" ... "-->", characters checked */
 static Py_ssize_t comment(const unsigned char *p, Py_ssize_t n, int final) {
     Py_ssize_t i = 4;
@@ -1257,10 +1266,8 @@ static Py_ssize_t comment(const unsigned char *p, Py_ssize_t n, int final) {
             i++;
             continue;
         }
-        if (c >= 0x20 && c < 0x80) { i++; continue; }
-        Py_UCS4 ch;
-        int k = utf8_char(p + i, n - i, &ch);
-        if (k < 0) return unsupported("a character that is not UTF-8 or not allowed in XML");
+        int k = char_length(p + i, n - i);
+        if (k < 0) return -1;
         if (k == 0) break;
         i += k;
     }
@@ -1284,10 +1291,8 @@ static Py_ssize_t processing_instruction(const unsigned char *p, Py_ssize_t n, i
             i++;
             continue;
         }
-        if (c >= 0x20 && c < 0x80) { i++; continue; }
-        Py_UCS4 ch;
-        int k = utf8_char(p + i, n - i, &ch);
-        if (k < 0) return unsupported("a character that is not UTF-8 or not allowed in XML");
+        int k = char_length(p + i, n - i);
+        if (k < 0) return -1;
         if (k == 0) break;
         i += k;
     }
