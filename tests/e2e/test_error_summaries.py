@@ -24,6 +24,15 @@ def follow_every_link(page: Page, summary) -> list[str]:
     return ids
 
 
+def shown_and_followed(page: Page, summary, axe) -> list[str]:
+    """A refused submit's summary: focused, the title marked, no axe violation, every link followed
+    (`follow_every_link`). Returns the fields' ids."""
+    expect(summary).to_be_focused()
+    expect(page).to_have_title(re.compile("^Error: "))
+    axe(page)
+    return follow_every_link(page, summary)
+
+
 def in_page_order(page: Page, ids: list[str]) -> bool:
     return page.evaluate("""ids => ids.every((id, n) => n === 0 || (document.getElementById(ids[n - 1])
         .compareDocumentPosition(document.getElementById(id)) & Node.DOCUMENT_POSITION_FOLLOWING))""", ids)
@@ -35,10 +44,7 @@ def test_a_full_page_form(page, axe, width):
     page.goto("/apply")
     page.get_by_role("button", name="Send application").click()
     summary = page.locator(".error-summary")
-    expect(summary).to_be_focused()
-    expect(page).to_have_title(re.compile("^Error: "))
-    axe(page)
-    ids = follow_every_link(page, summary)
+    ids = shown_and_followed(page, summary, axe)
     assert len(ids) >= 4 and in_page_order(page, ids), ids
     assert page.url.endswith("/apply")  # the links move focus; they do not navigate
 
@@ -54,10 +60,7 @@ def test_an_htmx_form_that_replaces_itself(make_centre, new_browser_page, live_s
     page.get_by_label("Target (working days)").fill("")
     page.get_by_role("button", name="Add the stage").click()
     summary = page.locator("#add-stage .error-summary")
-    expect(summary).to_be_focused()
-    expect(page).to_have_title(re.compile("^Error: "))
-    axe(page)
-    ids = follow_every_link(page, summary)
+    ids = shown_and_followed(page, summary, axe)
     assert len(ids) >= 2 and in_page_order(page, ids), ids
     assert page.url == live_server(f"/c/{centre.slug}/policy/")  # all in place
 
