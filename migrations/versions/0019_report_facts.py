@@ -7,7 +7,8 @@ Create Date: 2026-12-04 19:30:00
 Kept current by the flush hooks of tenants/complaints/report_facts.py (the same transaction as any change to a stage);
 filled here for the cases already there, with the same rules: the London calendar month of `received_at` as
 year * 12 + month - 1; the count, furthest position and its name of the centre stages; the stages (of any level, and
-of the centre's) not closed by their deadline in force (open, or closed after COALESCE(extended_due, respond_due)).
+of the centre's) not closed by their deadline in force (open, or closed after COALESCE(extended_due, respond_due));
+the positions of the stages closed, and closed by that deadline, as bits (bit p - 1 for position p).
 """
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -30,8 +31,12 @@ COLUMNS = (sa.Column('report_month', sa.Integer(), nullable=True),
            sa.Column('report_centre_furthest', sa.Integer(), nullable=True),
            sa.Column('report_centre_stage_name', sa.String(length=120), nullable=True),
            sa.Column('report_late_stages', sa.Integer(), server_default='0', nullable=False),
-           sa.Column('report_centre_late_stages', sa.Integer(), server_default='0', nullable=False))
+           sa.Column('report_centre_late_stages', sa.Integer(), server_default='0', nullable=False),
+           sa.Column('report_closed_stages', sa.Integer(), server_default='0', nullable=False),
+           sa.Column('report_closed_on_time', sa.Integer(), server_default='0', nullable=False))
 LATE = "(s.closed_at IS NULL OR s.closed_at > COALESCE(s.extended_due, s.respond_due))"
+ON_TIME = "s.closed_at <= COALESCE(s.extended_due, s.respond_due)"
+BITS = "COALESCE(SUM(1 << (s.position - 1)), 0)"  # the positions as bits: bit p - 1 for position p
 
 
 def _starts(index: int) -> datetime:
@@ -66,7 +71,9 @@ def upgrade():
                f"report_centre_furthest = (SELECT MAX(s.position) {centre}), "
                f"report_centre_stage_name = (SELECT s.name {centre} ORDER BY s.position DESC LIMIT 1), "
                f"report_late_stages = (SELECT COUNT(*) {stages} AND {LATE}), "
-               f"report_centre_late_stages = (SELECT COUNT(*) {centre} AND {LATE})")
+               f"report_centre_late_stages = (SELECT COUNT(*) {centre} AND {LATE}), "
+               f"report_closed_stages = (SELECT {BITS} {stages} AND s.closed_at IS NOT NULL), "
+               f"report_closed_on_time = (SELECT {BITS} {stages} AND {ON_TIME})")
 
 
 def downgrade():

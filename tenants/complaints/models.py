@@ -170,6 +170,9 @@ class Complaint(CentreOwnedOptional, db.Model):
     report_centre_stage_name: Mapped[str | None] = mapped_column(String(120))  # that stage's name
     report_late_stages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     report_centre_late_stages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The stages closed, and closed on time, as bits: bit p - 1 for the stage at position p.
+    report_closed_stages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    report_closed_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     centre = relationship("Centre", lazy="joined")
     policy_version = relationship("PolicyVersion")

@@ -9,9 +9,11 @@ case of the period (issue 11 §1). The rules, stated once and used by every path
 * **Stages.** `report_centre_stages` (how many centre stages), `report_centre_furthest` and
   `report_centre_stage_name` (the position and name of its furthest centre stage), `report_late_stages` and
   `report_centre_late_stages` (stages, of any level and of the centre's, not closed by their deadline in force:
-  still open, or closed after it). The furthest stage of any level is `Complaint.stage_position`, kept by
-  models._keep_stage_position. Status and escalation are read from the case itself, so only a change to a stage
-  moves these.
+  still open, or closed after it); `report_closed_stages` and `report_closed_on_time`, the positions of the stages
+  closed, and closed at or before their deadline in force, as bits (bit p - 1 for position p: a case has at most
+  `MAX_STAGES` centre stages and three of the awarding body's, so a handful of bits). The furthest stage of any
+  level is `Complaint.stage_position`, kept by models._keep_stage_position. Status and escalation are read from
+  the case itself, so only a change to a stage moves these.
 
 Kept current by flush hooks: any insert, update (of what the facts read) or delete of a stage through the ORM marks
 its case; after the flush one UPDATE recomputes the marked cases' facts from their stages (`refresh`) on the flush's
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, event, func, inspect, literal, or_, select, update
+from sqlalchemy import Integer, case, event, func, inspect, literal, literal_column, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
 from portal.db import utcnow
@@ -33,7 +35,7 @@ from tenants.complaints.report_period import Month
 
 CASES, STAGES = Complaint.__table__, ComplaintStage.__table__
 FACTS = ("report_centre_stages", "report_centre_furthest", "report_centre_stage_name", "report_late_stages",
-         "report_centre_late_stages")
+         "report_centre_late_stages", "report_closed_stages", "report_closed_on_time")
 # What a stage's facts are made of: a change to any of these marks its case.
 STAGE_ATTRIBUTES = ("complaint_id", "position", "level", "name", "respond_due", "extended_due", "closed_at")
 _STALE = "report_facts_stale"  # Session.info key: ids of the cases whose facts this flush must recompute
@@ -72,7 +74,15 @@ def stage_facts(case_id) -> dict:
         report_centre_stage_name=select(STAGES.c.name).where(mine, centre).order_by(STAGES.c.position.desc())
         .limit(1).scalar_subquery(),
         report_late_stages=scalar(func.count(), late()),
-        report_centre_late_stages=scalar(func.count(), centre, late()))
+        report_centre_late_stages=scalar(func.count(), centre, late()),
+        report_closed_stages=scalar(func.coalesce(func.sum(position_bit()), 0), STAGES.c.closed_at.is_not(None)),
+        report_closed_on_time=scalar(func.coalesce(func.sum(position_bit()), 0), closed_on_time()))
+
+
+def position_bit(position=STAGES.c.position):
+    """The bit of a stage's position in `report_closed_stages` and `report_closed_on_time`: 1 << (position - 1)
+    (a case's positions are distinct, so the sum of its stages' bits is their union)."""
+    return literal_column("1", Integer()).op("<<", return_type=Integer())(position - 1)
 
 
 def from_scratch():

@@ -72,7 +72,9 @@ from tenants.complaints.models import (
     Subject,
 )
 from tenants.complaints.report_period import Month, Period
+from tenants.complaints.stages import AWARDING_BODY_STAGES
 from tenants.models import Centre
+from tenants.policy.services import MAX_STAGES
 
 OPEN_STATUSES = (Status.OPEN, Status.AWAITING_LEARNER)
 EXHAUSTED_LABELS = {Exhausted.FINAL_STAGE_CLOSED: "Centre's final stage closed",
@@ -180,7 +182,9 @@ def _case_columns(scope: Scope, period: _Bounds) -> list:
             _flag(Complaint.escalated_at.is_not(None)).label("escalated"),
             level.cast(ComplaintStage.level.type).label("stage_level"), ordinal.label("stage_ordinal"),
             name.cast(ComplaintStage.name.type).label("stage_name"),
-            Complaint.report_centre_stages.label("centre_stages")]
+            Complaint.report_centre_stages.label("centre_stages"),
+            Complaint.report_closed_stages.label("closed_stages"),
+            Complaint.report_closed_on_time.label("closed_on_time")]
 
 
 def _cases(scope: Scope, period: _Bounds, *extra) -> Select:
@@ -310,6 +314,8 @@ _KEY_TYPES = {"route": Complaint.route.type, "centre_id": Integer(), "level": Co
 _COUNTS = ("n", "resolved", "on_time", "escalated", "open_at_centre", "open_at_awarding_body", "overdue_at_centre",
            "overdue_at_awarding_body")
 MONTHS, CATEGORIES, CENTRES, REACHED, CLOSED, REFERRED, NOW = range(7)
+# The furthest position a stage can have: every centre stage a policy may have, then the awarding body's three.
+MAX_POSITION = MAX_STAGES + max(len(stages) for stages in AWARDING_BODY_STAGES.values())
 
 
 def _columns(part: int, **given) -> list:
@@ -357,19 +363,47 @@ def _stage_branches(scope: Scope, cases) -> list[Select]:
         furthest.append(cases.c.escalated == 0)
     reached = select(*_columns(REACHED, **keys, n=func.count())).where(*furthest).group_by(*keys.values())
     # Grouped on a subquery's columns: PostgreSQL will not match a GROUP BY expression holding bound parameters.
-    ordinal = case((ComplaintStage.level == Level.CENTRE, ComplaintStage.position),
-                   else_=ComplaintStage.position - cases.c.centre_stages)
-    closed_stages = (scope.stages(cases.c.route.label("route"), ComplaintStage.level.label("level"),
-                                  ordinal.label("ordinal"), ComplaintStage.name.label("name"),
-                                  _flag(report_facts.closed_on_time()).label("on_time"))
-                     .join(cases, cases.c.id == ComplaintStage.complaint_id)
-                     .where(ComplaintStage.closed_at.is_not(None)).subquery("closed_stages"))
+    closed_stages = _closed_stages(scope, cases).subquery("closed_stages")
     stage_keys = dict(route=closed_stages.c.route, level=closed_stages.c.level, ordinal=closed_stages.c.ordinal)
     if scope.centre:
         stage_keys["name"] = closed_stages.c.name
-    closed = (select(*_columns(CLOSED, **stage_keys, n=func.count(), on_time=func.sum(closed_stages.c.on_time)))
+    closed = (select(*_columns(CLOSED, **stage_keys, n=func.sum(closed_stages.c.n),
+                               on_time=func.sum(closed_stages.c.on_time)))
               .group_by(*stage_keys.values()))
     return [reached, closed]
+
+
+def _closed_stages(scope: Scope, cases) -> Select:
+    """The closed stages of the period's cases (`cases`, a CTE) as (route, level, ordinal, name, n, on_time) rows.
+
+    For a centre, its own stages by name: the centre's closed stages of its cases, read from the stages. Across
+    centres, from the cases' stored bits of the positions closed (and closed on time): the cases are first grouped
+    by route, number of centre stages and those bits (a few dozen groups however many cases), then each group is
+    spread over the positions its bits hold. Centre stages come first, so a position past the case's centre stages
+    is the awarding body's stage of that position less the centre stages."""
+    if scope.centre:
+        return (scope.stages(cases.c.route.label("route"), ComplaintStage.level.label("level"),
+                             ComplaintStage.position.label("ordinal"), ComplaintStage.name.label("name"),
+                             literal_column("1", Integer()).label("n"),
+                             _flag(report_facts.closed_on_time()).label("on_time"))
+                .join(cases, cases.c.id == ComplaintStage.complaint_id)
+                .where(ComplaintStage.closed_at.is_not(None)))
+    groups = (select(cases.c.route, cases.c.centre_stages, cases.c.closed_stages, cases.c.closed_on_time,
+                     func.count().label("n"))
+              .where(cases.c.closed_stages != 0)
+              .group_by(cases.c.route, cases.c.centre_stages, cases.c.closed_stages, cases.c.closed_on_time)
+              .subquery("closed_groups"))
+    positions = union_all(*[select(literal_column(str(p), Integer()).label("position"),
+                                   literal_column(str(1 << (p - 1)), Integer()).label("bit"))
+                            for p in range(1, MAX_POSITION + 1)]).subquery("positions")
+    body = positions.c.position > groups.c.centre_stages
+    level = case((body, Level.AWARDING_BODY), else_=Level.CENTRE).cast(ComplaintStage.level.type)
+    ordinal = case((body, positions.c.position - groups.c.centre_stages), else_=positions.c.position)
+    on_time = case((groups.c.closed_on_time.op("&")(positions.c.bit) != 0, groups.c.n), else_=0)
+    return (select(groups.c.route.label("route"), level.label("level"), ordinal.label("ordinal"),
+                   null().cast(ComplaintStage.name.type).label("name"), groups.c.n.label("n"),
+                   on_time.label("on_time"))
+            .join_from(groups, positions, groups.c.closed_stages.op("&")(positions.c.bit) != 0))
 
 
 def _by_stage(scope: Scope, reached, closed) -> list[StageRow]:
