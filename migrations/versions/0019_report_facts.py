@@ -26,14 +26,15 @@ branch_labels = None
 depends_on = None
 
 LONDON = ZoneInfo("Europe/London")
-COLUMNS = (sa.Column('report_month', sa.Integer(), nullable=True),
-           sa.Column('report_centre_stages', sa.Integer(), server_default='0', nullable=False),
-           sa.Column('report_centre_furthest', sa.Integer(), nullable=True),
-           sa.Column('report_centre_stage_name', sa.String(length=120), nullable=True),
-           sa.Column('report_late_stages', sa.Integer(), server_default='0', nullable=False),
-           sa.Column('report_centre_late_stages', sa.Integer(), server_default='0', nullable=False),
-           sa.Column('report_closed_stages', sa.Integer(), server_default='0', nullable=False),
-           sa.Column('report_closed_on_time', sa.Integer(), server_default='0', nullable=False))
+COUNTS = ('report_centre_stages', 'report_late_stages', 'report_centre_late_stages', 'report_closed_stages',
+          'report_closed_on_time')  # NOT NULL, 0 by default
+
+
+def _columns() -> list:
+    return [sa.Column('report_month', sa.Integer(), nullable=True),
+            sa.Column('report_centre_furthest', sa.Integer(), nullable=True),
+            sa.Column('report_centre_stage_name', sa.String(length=120), nullable=True),
+            *[sa.Column(name, sa.Integer(), server_default='0', nullable=False) for name in COUNTS]]
 LATE = "(s.closed_at IS NULL OR s.closed_at > COALESCE(s.extended_due, s.respond_due))"
 ON_TIME = "s.closed_at <= COALESCE(s.extended_due, s.respond_due)"
 BITS = "COALESCE(SUM(1 << (s.position - 1)), 0)"  # the positions as bits: bit p - 1 for position p
@@ -62,8 +63,8 @@ def _backfill_months() -> None:
 
 def upgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
-        for column in COLUMNS:
-            batch_op.add_column(column.copy())
+        for column in _columns():
+            batch_op.add_column(column)
     _backfill_months()
     stages = "FROM complaint_stage s WHERE s.complaint_id = complaint.id"
     centre = f"{stages} AND s.level = 'centre'"
@@ -78,5 +79,5 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
-        for column in reversed(COLUMNS):
+        for column in reversed(_columns()):
             batch_op.drop_column(column.name)
