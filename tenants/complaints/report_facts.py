@@ -86,13 +86,11 @@ def position_bit(position=STAGES.c.position):
 
 
 def from_scratch():
-    """SELECT id, stage_position and every fact of every case, computed from the stages (not the stored columns)."""
-    return select(CASES.c.id, CASES.c.report_month, scalar_furthest().label("stage_position"),
+    """SELECT id, stage_position and every stage fact (`FACTS`) of every case, computed from its stages, not read from
+    the stored columns: what they must equal."""
+    furthest = select(func.max(STAGES.c.position)).where(STAGES.c.complaint_id == CASES.c.id).scalar_subquery()
+    return select(CASES.c.id, furthest.label("stage_position"),
                   *[value.label(name) for name, value in stage_facts(CASES.c.id).items()])
-
-
-def scalar_furthest():
-    return select(func.max(STAGES.c.position)).where(STAGES.c.complaint_id == CASES.c.id).scalar_subquery()
 
 
 def refresh(connection, ids) -> None:
