@@ -22,13 +22,14 @@ The choices, stated once (the report page repeats the formulas in plain words):
   Stages closed on time: stages closed at or before their deadline in force over stages closed.
   Shares are rounded to the nearest whole percent, halves up.
 * **Counting in SQL.** Every figure is a GROUP BY in the database, all of them in one statement whatever
-  the number of cases (CTEs of the period's complaints, their stages and cases, each table read once, grouped by
-  each branch of a UNION ALL), built once per process for each scope and number of months, every value (the
-  period's instants, "now", the centre) a bound parameter. The London
-  month is a CASE over the UTC instants at which each London month starts (computed with zoneinfo, so
-  British Summer Time is exact: 23:30 UTC on 31 March is April). That is
-  portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
-  the rows returned to one per month rather than one per case.
+  the number of cases (a CTE of the period's complaints read once, grouped by each branch of a UNION ALL), built once
+  per process for each scope, every value (the period's instants and first month, "now", the centre) a bound
+  parameter. What each case counts is stored on its row and kept current with its stages
+  (tenants.complaints.report_facts): its London month received (`Complaint.report_month`, computed with zoneinfo,
+  so British Summer Time is exact: 23:30 UTC on 31 March is April), its furthest stage, its stages not closed by
+  their deadline, and the positions of its stages closed (on time) as bits. So the report reads no stage but the
+  open ones ("now") and, for a centre, its own closed stages by name; across centres the closed stages come from
+  the cases' bits, grouped first (a few dozen groups) and spread over the positions.
 * **Retention.** Complaint records are kept for COMPLAINT_RETENTION_YEARS (default 3) after a case closes,
   then deleted (tenants.complaints.retention); a report of older months therefore counts fewer cases, and
   the page says so.
