@@ -52,6 +52,7 @@ from tenants.complaints.models import (
     Subject,
     recompute_stage_positions,
 )
+from tenants.complaints.report_facts import recompute_all as recompute_report_facts
 from tenants.complaints.stages import AWARDING_BODY_STAGES
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.models import Centre
@@ -180,6 +181,7 @@ def seed_scale(sizes: Sizes, *, seed: int = 11, now: datetime | None = None) -> 
     # The stored columns the services keep on every save, filled as the migration that added them did.
     recompute_due_at()
     recompute_stage_positions()
+    recompute_report_facts()
     lap("stored columns")
     if db.engine.dialect.name == "postgresql":
         move_sequences()
