@@ -103,8 +103,8 @@ def bulk(model, rows: list[dict]) -> None:
     JSON), so the rows are what an INSERT would have written; columns a row leaves out take their defaults."""
     if not rows:
         return
-    if db.engine.dialect.name == "postgresql" and _copy_allowed(model.__table__.name):
-        _copy(model.__table__, rows)
+    if db.engine.dialect.name == "postgresql":
+        _copy(model.__table__, rows, staged=not _copy_allowed(model.__table__.name))
         return
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(model), rows[start:start + BATCH])
@@ -112,14 +112,16 @@ def bulk(model, rows: list[dict]) -> None:
 
 def _copy_allowed(table: str) -> bool:
     """PostgreSQL refuses COPY FROM into a table whose row-level security applies to the connected role (the
-    portal's own role, docs/row-level-security.md): those tables take the batched INSERTs, which the policies check
-    like any write (seed-scale is work for all centres)."""
+    portal's own role, docs/row-level-security.md): those tables are copied into a temporary table of the same
+    columns and moved in with one INSERT … SELECT, which the policies check like any write (seed-scale is work for
+    all centres) and which fires the table's statement triggers once (the centres' data versions, migration
+    0017), not once per batch or per row."""
     return bool(db.session.execute(text(
         "SELECT NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls FROM pg_class c, pg_roles r "
         "WHERE c.oid = to_regclass(:table) AND r.rolname = current_user"), {"table": table}).scalar())
 
 
-def _copy(table, rows: list[dict]) -> None:
+def _copy(table, rows: list[dict], *, staged: bool = False) -> None:
     dialect = db.engine.dialect
     names = list(rows[0])
     defaults = {}  # Python-side defaults the ORM would have applied to the columns a row leaves out, per row
@@ -130,12 +132,20 @@ def _copy(table, rows: list[dict]) -> None:
     processors = [table.columns[name].type._cached_bind_processor(dialect) for name in columns]
     raw = db.session.connection().connection.driver_connection
     quoted = ", ".join(f'"{name}"' for name in columns)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            values = [row[name] for name in names] + [
-                default.arg(None) if default.is_callable else default.arg for default in defaults.values()]
-            copy.write_row([value if process is None or value is None else process(value)
-                            for value, process in zip(values, processors, strict=True)])
+    target = f"seed_{table.name}" if staged else table.name
+    with raw.cursor() as cursor:
+        if staged:
+            cursor.execute(f'CREATE TEMPORARY TABLE "{target}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" '
+                           'WITH NO DATA')  # the columns' types only: the table's defaults and checks apply below
+        with cursor.copy(f'COPY "{target}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                values = [row[name] for name in names] + [
+                    default.arg(None) if default.is_callable else default.arg for default in defaults.values()]
+                copy.write_row([value if process is None or value is None else process(value)
+                                for value, process in zip(values, processors, strict=True)])
+        if staged:
+            cursor.execute(f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{target}"')
+            cursor.execute(f'DROP TABLE "{target}"')
 
 
 def next_id(model) -> int:
