@@ -63,7 +63,7 @@ from tenants.submissions.models import (
     Submission,
     SubmissionFile,
     SubmissionStatus,
-    recompute_due_at,
+    due_now,
 )
 from tenants.submissions.upload import QC_WORKING_DAYS, SLA_WORKING_DAYS
 
@@ -187,8 +187,8 @@ def seed_scale(sizes: Sizes, *, seed: int = 11, now: datetime | None = None) -> 
     lap("complaints")
     invoices, lines = _invoices(now)
     lap("invoices")
-    # The stored columns the services keep on every save, filled as the migration that added them did.
-    recompute_due_at()
+    # The stored column the services keep on every save of a case's stage, filled as the migration that added it did
+    # (a submission's `due_at` is written with its row, by the rule the ORM applies on save).
     recompute_stage_positions()
     lap("stored columns")
     if db.engine.dialect.name == "postgresql":
@@ -294,6 +294,7 @@ def _submissions(made, weights, how_many: int, assessors: list[int], now: dateti
                 referred = number < 4 and rng.random() < 0.38
                 row = _submission(ids.submission, centre, learner, unit_id, number, moment, now, referred,
                                   assessors, rng)
+                row["due_at"] = due_now(row["status"], row["qc_due"], row["sla_due"])  # as the ORM keeps it on save
                 submissions.append(row)
                 files += _files(ids, row, centre)
                 ids.submission += 1

@@ -448,7 +448,10 @@ def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict
     last_week = last_due_week(datetime.now(UTC).date())
     ids = {"learner": next_id(Learner), "submission": next_id(Submission)}
 
-    def resubmissions(how_many: int, newest_week, weeks: int) -> None:
+    def resubmissions(how_many: int, newest_week, weeks: int, *, billed: bool = False) -> None:
+        """`how_many` resubmissions over `weeks` weeks up to `newest_week`. `billed`: history, which `bill_history`
+        invoices next in the same transaction; its rows are written with the mark those invoices give them (as a
+        run leaves them), so `recompute_billed_marks` finds nothing to change rather than rewriting every row."""
         learners, rows = [], []
         for n in range(how_many):
             centre = made[n % len(made)]
@@ -463,7 +466,8 @@ def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict
                              status=SubmissionStatus.AWAITING_QC, word_count=4000, word_count_detail={},
                              word_limit=5000, excess_fees=0, clock_started_at=moment, colour_warning="",
                              rejection_reason="", referred_criteria="", sample_reason="", sample_note="",
-                             mitigation_note="", word_count_approximate=False, sample_selected=False))
+                             mitigation_note="", word_count_approximate=False, sample_selected=False,
+                             resubmission_billed=billed))
             ids["learner"] += 1
             ids["submission"] += 1
         bulk(Learner, learners)
@@ -499,7 +503,7 @@ def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict
                 "seeded": seeded, "due_work_ms": due_work_ms, "due_plan": due_plan}
 
     first_week = last_week - timedelta(weeks=1)
-    resubmissions(history, first_week - timedelta(weeks=1), 52)  # a year before the week
+    resubmissions(history, first_week - timedelta(weeks=1), 52, billed=True)  # a year before the week
     bill_history(first_week - timedelta(weeks=1))
     resubmissions(due, first_week, 1)
     commit()
@@ -509,7 +513,7 @@ def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict
     print(results[-1], flush=True)
 
     started = time.perf_counter()
-    resubmissions(9 * history, first_week - timedelta(weeks=53), 9 * 52)  # nine more years, before that one
+    resubmissions(9 * history, first_week - timedelta(weeks=53), 9 * 52, billed=True)  # nine more years before
     bill_history(first_week)
     resubmissions(due, last_week, 1)
     commit()
