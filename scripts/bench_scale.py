@@ -85,7 +85,7 @@ def analyse(url: str) -> None:
     """VACUUM ANALYZE as the tables' owner, as autovacuum does on a live database. The portal's own role may not:
     its ANALYZE skips every table it does not own, and the planner, left without statistics, picks plans a live
     database would never run — 20 s instead of 40 ms for the reports. The VACUUM clears the index entries of the
-    row versions bulk seeding replaced (the billed history's marks, `recompute_billed_marks`), and leaves the
+    row versions seeding replaced (the billing marks `recompute_billed_marks` set), and leaves the
     visibility map without which no index-only scan is possible (the tracker counts from its indexes)."""
     import psycopg
 
