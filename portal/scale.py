@@ -4,9 +4,9 @@
 Centres are approved and their complaints policies published through the real services (a few hundred
 statements each), so their rows are exactly the services' own. The bulk — staff, learners, submissions and
 their files, complaints with their stages and first update, and the invoices of every week already due — is
-written with COPY on PostgreSQL (bulk `insert()` elsewhere, batched by SQLAlchemy), one statement per table, so the
-triggers that move each centre's data version (migration 0017) fire once per table, not once per row; in the shape the
-services give those rows: the same columns set, the same clocks (`portal.workdays.deadline` per nation), the
+written with COPY on PostgreSQL (bulk `insert()` elsewhere, batched by SQLAlchemy) — there one statement per table,
+so the triggers that move each centre's data version (migration 0017) fire once per table, not once per row — in the
+shape the services give those rows: the same columns set, the same clocks (`portal.workdays.deadline` per nation), the
 same references and counters. Ids are assigned here so the rows can name one another without reading them back;
 PostgreSQL's sequences are moved past them at the end, so the services carry on from there.
 
