@@ -49,6 +49,18 @@ def _admin_connection():
     return connection
 
 
+PARTS: dict[str, float] = {}  # each part's wall seconds, printed with the whole benchmark's
+
+
+@contextmanager
+def part(name: str):
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        PARTS[name] = PARTS.get(name, 0.0) + time.perf_counter() - started
+
+
 OWNERS: dict[str, str] = {}  # each throwaway database's app-role URL → its owner's URL (migrations run as the owner)
 
 
@@ -541,26 +553,29 @@ def scale_sections(args) -> tuple[list[str], dict, float]:
     """The scale database: seeded, its pages measured in-process, the tracker's throughput on gunicorn."""
     doc: list[str] = []
     with throwaway_database("scale") as url:
-        flask(url, "db", "upgrade")
-        seeding = time.perf_counter()
-        out = flask(url, "seed-scale", "--centres", str(args.centres), "--submissions", str(args.submissions),
-                    "--complaints", str(args.complaints), "--staff", str(args.staff))
-        analyse(url)  # seed-scale's own ANALYZE, as the portal's role, skipped the tables it does not own
-        seeded = time.perf_counter() - seeding
+        with part("scale database: migrations, seeding, analyse"):
+            flask(url, "db", "upgrade")
+            seeding = time.perf_counter()
+            out = flask(url, "seed-scale", "--centres", str(args.centres), "--submissions", str(args.submissions),
+                        "--complaints", str(args.complaints), "--staff", str(args.staff))
+            analyse(url)  # seed-scale's own ANALYZE, as the portal's role, skipped the tables it does not own
+            seeded = time.perf_counter() - seeding
         section = ["## The scale database", "",
                    f"`flask seed-scale --centres {args.centres} --submissions {args.submissions} --complaints "
                    f"{args.complaints} --staff {args.staff}`: **{seeded:.0f} s** (wall, with the process start)", "",
                    "```", out.strip(), "```", ""]
         print("\n".join(section), flush=True)
         doc += section
-        pages, figures = page_section(url, args.runs)
+        with part("pages"):
+            pages, figures = page_section(url, args.runs)
         section = [f"## Pages (in-process, median of {args.runs} requests after one warm-up)", "", *pages, ""]
         print("\n".join(section), flush=True)
         doc += section
         ratio = float("nan")
         if not args.skip_gunicorn:
             slug, size, contact = figures["_largest"]
-            lines, ratio = gunicorn_section(url, slug, contact, args.load_seconds)
+            with part("gunicorn"):
+                lines, ratio = gunicorn_section(url, slug, contact, args.load_seconds)
             doc += ["## Throughput", "", *lines, ""]
             print("\n".join(lines), flush=True)
 
@@ -595,7 +610,7 @@ def main() -> None:
     if not args.only_invoicing:
         section, figures, ratio = scale_sections(args)
         doc += section
-    with throwaway_database("invoicing") as url:
+    with part("invoicing: migrations, seeding, runs"), throwaway_database("invoicing") as url:
         flask(url, "db", "upgrade")
         runs = invoicing_runs(url, args.invoice_centres, args.invoice_due, args.invoice_history)
     doc += ["## Weekly invoicing", "",
@@ -611,12 +626,14 @@ def main() -> None:
         for r in runs), ""]
 
     if not args.skip_wordcount:
-        words = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py")], cwd=ROOT, capture_output=True,
-                               text=True)
+        with part("word counting"):
+            words = subprocess.run([sys.executable, str(ROOT / "scripts" / "bench.py")], cwd=ROOT, capture_output=True,
+                                   text=True)
         doc += ["## Word counting (`scripts/bench.py`)", "", "```", (words.stdout + words.stderr).strip(), "```", ""]
 
     doc += targets(figures, ratio, runs)
-    doc += ["", f"Whole benchmark: {time.perf_counter() - started:.0f} s.", ""]
+    doc += ["", f"Whole benchmark: {time.perf_counter() - started:.0f} s ("
+            + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in PARTS.items()) + ").", ""]
     Path(args.doc).write_text("\n".join(doc))
     print("\n".join(doc[-40:]))
     print(f"wrote {args.doc}")
