@@ -10,6 +10,7 @@ So the awarding body's overview has something in each of its parts, the demo als
   entered and the run was re-run, which made the invoice."""
 from __future__ import annotations
 
+import functools
 import io
 import random
 from datetime import UTC, date, datetime, time, timedelta
@@ -202,8 +203,12 @@ _WORDS = ("team", "leader", "change", "plan", "review", "feedback", "goal", "com
           "meeting", "decision", "evidence", "reflection", "improvement", "workplace", "trust", "priority")
 
 
+@functools.lru_cache(maxsize=64)
 def _docx(*texts: str) -> bytes:
-    """A Word document with one paragraph per text (python-docx, as a learner's word processor would write it)."""
+    """A Word document with one paragraph per text (python-docx, as a learner's word processor would write it).
+
+    Made once per process for the same texts: the same essay or result sheet is then the same file, byte for byte,
+    however many times a process seeds the demo (the test suite seeds it in many tests)."""
     from docx import Document
 
     document = Document()

@@ -53,6 +53,7 @@ from tenants.complaints.models import (
     Subject,
     recompute_stage_positions,
 )
+from tenants.complaints.report_facts import recompute_all as recompute_report_facts
 from tenants.complaints.stages import AWARDING_BODY_STAGES
 from tenants.learners.models import Learner, LearnerStatus
 from tenants.models import Centre
@@ -192,6 +193,7 @@ def seed_scale(sizes: Sizes, *, seed: int = 11, now: datetime | None = None) -> 
     # The stored column the services keep on every save of a case's stage, filled as the migration that added it did
     # (a submission's `due_at` is written with its row, by the rule the ORM applies on save).
     recompute_stage_positions()
+    recompute_report_facts()
     lap("stored columns")
     if db.engine.dialect.name == "postgresql":
         move_sequences()

@@ -189,25 +189,26 @@ class RowLevelSecurityBypassed(RuntimeError):
 
 def refuse_roles_that_bypass_row_level_security(engine) -> None:
     """Every new connection of `engine` checks its role: a superuser or a BYPASSRLS role would see every centre's
-    rows whatever the policies, so the connection is refused with the reason (docs/row-level-security.md)."""
+    rows whatever the policies, so the connection is refused with the reason (docs/row-level-security.md).
+    Only PostgreSQL has roles; an engine is given the check once, however many apps share it."""
+    if engine.dialect.name == "postgresql" and not event.contains(engine, "connect", _refuse_a_role_that_bypasses):
+        event.listen(engine, "connect", _refuse_a_role_that_bypasses)
 
-    @event.listens_for(engine, "connect")
-    def _check_role(dbapi_connection, connection_record) -> None:
-        if engine.dialect.name != "postgresql":
-            return
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
-            role, superuser, bypassrls = cursor.fetchone()
-        finally:
-            cursor.close()
-            dbapi_connection.rollback()
-        if superuser or bypassrls:
-            dbapi_connection.close()
-            raise RowLevelSecurityBypassed(
-                f"DATABASE_URL connects as {role}, a {'superuser' if superuser else 'BYPASSRLS role'}: row-level "
-                "security would not keep centres apart. Connect as the portal's own role and run migrations with "
-                "MIGRATION_DATABASE_URL (docs/row-level-security.md).")
+
+def _refuse_a_role_that_bypasses(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        role, superuser, bypassrls = cursor.fetchone()
+    finally:
+        cursor.close()
+        dbapi_connection.rollback()
+    if superuser or bypassrls:
+        dbapi_connection.close()
+        raise RowLevelSecurityBypassed(
+            f"DATABASE_URL connects as {role}, a {'superuser' if superuser else 'BYPASSRLS role'}: row-level "
+            "security would not keep centres apart. Connect as the portal's own role and run migrations with "
+            "MIGRATION_DATABASE_URL (docs/row-level-security.md).")
 
 
 class CrossCentreWrite(RuntimeError):

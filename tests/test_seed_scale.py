@@ -7,7 +7,9 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.invoicing.models import Invoice, InvoiceLine
 from portal.scale import ADMIN_EMAIL, SCALE_PASSWORD
+from tenants.complaints import report_facts
 from tenants.complaints.models import Complaint, ComplaintStage
+from tenants.complaints.report_period import Month
 from tenants.models import Centre
 from tenants.submissions.models import Submission, SubmissionFile, SubmissionStatus, due_now
 from tests.conftest import Auth
@@ -36,6 +38,10 @@ def test_seed_scale_seeds_the_counts_asked_and_the_pages_open(app):
         assert row.due_at == due_now(row.status, row.qc_due, row.sla_due)  # the rule the ORM applies on save
     assert db.session.execute(select(func.count()).select_from(Complaint)
                               .where(Complaint.stage_position.is_(None))).scalar() == 0
+    facts = [Complaint.id, Complaint.stage_position, *[getattr(Complaint, name) for name in report_facts.FACTS]]
+    assert sorted(db.session.execute(select(*facts)).all()) == sorted(db.session.execute(report_facts.from_scratch()))
+    assert all(month == Month.of(received).index
+               for month, received in db.session.execute(select(Complaint.report_month, Complaint.received_at)))
     if db.engine.dialect.name == "postgresql":  # the services' next ids come after the seeded ones
         for table in ("user_account", "submission", "submission_file", "complaint", "invoice"):
             following = db.session.execute(text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")).scalar()

@@ -162,6 +162,17 @@ class Complaint(CentreOwnedOptional, db.Model):
     # The position of the case's current (latest) stage, kept on every insert of a stage (`_keep_stage_position`):
     # the queues join the current stage on it instead of a correlated MAX(position) per case.
     stage_position: Mapped[int | None] = mapped_column(Integer)
+    # What the complaint reports count of the case, stored and kept current in the same flush as any change to the
+    # case's stages (tenants.complaints.report_facts): the reports read these instead of grouping every stage.
+    report_month: Mapped[int | None] = mapped_column(Integer)  # London month received: year * 12 + month - 1
+    report_centre_stages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    report_centre_furthest: Mapped[int | None] = mapped_column(Integer)  # position of its furthest centre stage
+    report_centre_stage_name: Mapped[str | None] = mapped_column(String(120))  # that stage's name
+    report_late_stages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    report_centre_late_stages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The stages closed, and closed on time, as bits: bit p - 1 for the stage at position p.
+    report_closed_stages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    report_closed_on_time: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     centre = relationship("Centre", lazy="joined")
     policy_version = relationship("PolicyVersion")
@@ -300,3 +311,6 @@ def recompute_stage_positions() -> None:
     latest = (select(func.max(stages.c.position)).where(stages.c.complaint_id == cases.c.id)
               .correlate(cases).scalar_subquery())
     db.session.execute(update(cases).values(stage_position=latest))
+
+
+from tenants.complaints import report_facts  # noqa: E402,F401 - its flush hooks keep the report facts current

@@ -34,6 +34,11 @@ class Month:
         index = self.year * 12 + self.month - 1 + months
         return Month(index // 12, index % 12 + 1)
 
+    @property
+    def index(self) -> int:
+        """The month as one number (year * 12 + month - 1): what `Complaint.report_month` stores."""
+        return self.year * 12 + self.month - 1
+
     def __sub__(self, other: Month) -> int:
         return (self.year - other.year) * 12 + self.month - other.month
 

@@ -22,13 +22,14 @@ The choices, stated once (the report page repeats the formulas in plain words):
   Stages closed on time: stages closed at or before their deadline in force over stages closed.
   Shares are rounded to the nearest whole percent, halves up.
 * **Counting in SQL.** Every figure is a GROUP BY in the database, all of them in one statement whatever
-  the number of cases (CTEs of the period's complaints, their stages and cases, each table read once, grouped by
-  each branch of a UNION ALL), built once per process for each scope and number of months, every value (the
-  period's instants, "now", the centre) a bound parameter. The London
-  month is a CASE over the UTC instants at which each London month starts (computed with zoneinfo, so
-  British Summer Time is exact: 23:30 UTC on 31 March is April). That is
-  portable — SQLite has no time-zone database, PostgreSQL's AT TIME ZONE has no SQLite twin — and it keeps
-  the rows returned to one per month rather than one per case.
+  the number of cases (a CTE of the period's complaints read once, grouped by each branch of a UNION ALL), built once
+  per process for each scope, every value (the period's instants and first month, "now", the centre) a bound
+  parameter. What each case counts is stored on its row and kept current with its stages
+  (tenants.complaints.report_facts): its London month received (`Complaint.report_month`, computed with zoneinfo,
+  so British Summer Time is exact: 23:30 UTC on 31 March is April), its furthest stage, its stages not closed by
+  their deadline, and the positions of its stages closed (on time) as bits. So the report reads no stage but the
+  open ones ("now") and, for a centre, its own closed stages by name; across centres the closed stages come from
+  the cases' bits, grouped first (a few dozen groups) and spread over the positions.
 * **Retention.** Complaint records are kept for COMPLAINT_RETENTION_YEARS (default 3) after a case closes,
   then deleted (tenants.complaints.retention); a report of older months therefore counts fewer cases, and
   the page says so.
@@ -55,11 +56,11 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.tenancy import current_centre_id, for_centre, in_any_centre, in_centre
 from portal.workdays import Nation, to_london
+from tenants.complaints import report_facts
 from tenants.complaints.models import (
     Category,
     Complaint,
@@ -72,7 +73,9 @@ from tenants.complaints.models import (
     Subject,
 )
 from tenants.complaints.report_period import Month, Period
+from tenants.complaints.stages import AWARDING_BODY_STAGES
 from tenants.models import Centre
+from tenants.policy.services import MAX_STAGES
 
 OPEN_STATUSES = (Status.OPEN, Status.AWAITING_LEARNER)
 EXHAUSTED_LABELS = {Exhausted.FINAL_STAGE_CLOSED: "Centre's final stage closed",
@@ -131,75 +134,64 @@ _CENTRE = bindparam("centre_id")
 
 @dataclass(frozen=True)
 class _Bounds:
-    """A period's instants as bound parameters (`_bound_values` gives their values): the report's statement is
-    built once per scope and number of months, and run for any period and any "now"."""
+    """A period as bound parameters (`_bound_values` gives their values): the report's statement is built once per
+    scope, and run for any period and any "now"."""
 
     starts: object
     ends: object
-    month_ends: tuple  # the instant each month of the period ends, in order
+    first: object  # the period's first month (`Month.index`): a case's month in the period is its month minus this
     at: object
 
     @classmethod
-    def of(cls, months: int) -> _Bounds:
+    def of(cls) -> _Bounds:
         instant = Complaint.received_at.type
         return cls(bindparam("starts", type_=instant), bindparam("ends", type_=instant),
-                   tuple(bindparam(f"month_end_{i}", type_=instant) for i in range(months)),
-                   bindparam("at", type_=instant))
-
-    def month(self, received_at):
-        """The index of the period's month `received_at` falls in (-1 past the last), in SQL."""
-        return case(*[(received_at < ends, i) for i, ends in enumerate(self.month_ends)], else_=-1)
+                   bindparam("first_month", type_=Integer()), bindparam("at", type_=instant))
 
 
 def _bound_values(scope: Scope, period: Period, at: datetime | None = None) -> dict:
     return {**scope.params(), "starts": period.starts, "ends": period.ends, "at": at,
-            **{f"month_end_{i}": month.plus(1).starts for i, month in enumerate(period.months)}}
+            "first_month": period.first.index}
 
 
 def _flag(condition):
     return case((condition, 1), else_=0)
 
 
-def _due():
-    """The deadline in force, in SQL (`ComplaintStage.due`)."""
-    return func.coalesce(ComplaintStage.extended_due, ComplaintStage.respond_due)
-
-
-def _stage_facts(scope: Scope, period: _Bounds):
-    """Per case received in the period: its furthest stage's position, how many centre stages it had, stages not
-    closed by the deadline (only the period's cases: the stages of the whole history are never grouped)."""
-    late = or_(ComplaintStage.closed_at.is_(None), ComplaintStage.closed_at > _due())
-    return (scope.stages(ComplaintStage.complaint_id.label("complaint_id"),
-                         func.max(ComplaintStage.position).label("furthest"),
-                         func.sum(_flag(ComplaintStage.level == Level.CENTRE)).label("centre_stages"),
-                         func.sum(_flag(late)).label("late"))
-            .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
-            .where(Complaint.kind == Kind.COMPLAINT, Complaint.received_at >= period.starts,
-                   Complaint.received_at < period.ends)
-            .group_by(ComplaintStage.complaint_id).subquery("stage_facts"))
+def _case_columns(scope: Scope, period: _Bounds) -> list:
+    """What the report counts about each complaint of the scope, read from its stored facts (tenants.complaints.
+    report_facts): no stage is read. The furthest stage: across centres known by level and number (centre stages
+    come first, positions run on across levels, so it is the awarding body's when the case has any of its stages);
+    for a centre, its own furthest stage, by name."""
+    resolved = Complaint.status == Status.RESOLVED
+    if scope.centre:
+        on_time = and_(resolved, Complaint.report_centre_late_stages == 0,
+                       Complaint.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
+        level = case((Complaint.report_centre_furthest.is_not(None), Level.CENTRE), else_=null())
+        ordinal, name = Complaint.report_centre_furthest, Complaint.report_centre_stage_name
+    else:
+        on_time = and_(resolved, Complaint.report_late_stages == 0)
+        furthest = Complaint.stage_position
+        level = case((furthest > Complaint.report_centre_stages, Level.AWARDING_BODY),
+                     (furthest.is_not(None), Level.CENTRE), else_=null())
+        ordinal = case((furthest > Complaint.report_centre_stages, furthest - Complaint.report_centre_stages),
+                       else_=furthest)
+        name = null()
+    return [Complaint.id.label("id"), Complaint.centre_id.label("centre_id"), Complaint.route.label("route"),
+            Complaint.category.label("category"), (Complaint.report_month - period.first).label("month"),
+            _flag(resolved).label("resolved"), _flag(on_time).label("on_time"),
+            _flag(Complaint.escalated_at.is_not(None)).label("escalated"),
+            level.cast(ComplaintStage.level.type).label("stage_level"), ordinal.label("stage_ordinal"),
+            name.cast(ComplaintStage.name.type).label("stage_name"),
+            Complaint.report_centre_stages.label("centre_stages"),
+            Complaint.report_closed_stages.label("closed_stages"),
+            Complaint.report_closed_on_time.label("closed_on_time")]
 
 
 def _cases(scope: Scope, period: _Bounds, *extra) -> Select:
     """One row per complaint of the scope received in the period, with what the report counts about it."""
-    facts = _stage_facts(scope, period)
-    reached = aliased(ComplaintStage, name="reached")
-    resolved = Complaint.status == Status.RESOLVED
-    on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
-    if scope.centre:
-        on_time.append(Complaint.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
-    month = period.month(Complaint.received_at)
-    ordinal = case((reached.level == Level.CENTRE, reached.position),
-                   else_=reached.position - func.coalesce(facts.c.centre_stages, 0))
-    return (scope.complaints(
-        Complaint.id.label("id"), Complaint.centre_id.label("centre_id"), Complaint.route.label("route"),
-        Complaint.category.label("category"), month.label("month"), _flag(resolved).label("resolved"),
-        _flag(and_(*on_time)).label("on_time"), _flag(Complaint.escalated_at.is_not(None)).label("escalated"),
-        reached.level.label("stage_level"), ordinal.label("stage_ordinal"), reached.name.label("stage_name"),
-        func.coalesce(facts.c.centre_stages, 0).label("centre_stages"), *extra)
-        .outerjoin(facts, facts.c.complaint_id == Complaint.id)
-        .outerjoin(reached, and_(reached.complaint_id == Complaint.id, reached.position == facts.c.furthest))
-        .where(Complaint.kind == Kind.COMPLAINT, Complaint.received_at >= period.starts,
-               Complaint.received_at < period.ends))
+    return scope.complaints(*_case_columns(scope, period), *extra).where(
+        Complaint.kind == Kind.COMPLAINT, Complaint.received_at >= period.starts, Complaint.received_at < period.ends)
 
 
 # --- what the report holds -------------------------------------------------------------------------------
@@ -323,6 +315,8 @@ _KEY_TYPES = {"route": Complaint.route.type, "centre_id": Integer(), "level": Co
 _COUNTS = ("n", "resolved", "on_time", "escalated", "open_at_centre", "open_at_awarding_body", "overdue_at_centre",
            "overdue_at_awarding_body")
 MONTHS, CATEGORIES, CENTRES, REACHED, CLOSED, REFERRED, NOW = range(7)
+# The furthest position a stage can have: every centre stage a policy may have, then the awarding body's three.
+MAX_POSITION = MAX_STAGES + max(len(stages) for stages in AWARDING_BODY_STAGES.values())
 
 
 def _columns(part: int, **given) -> list:
@@ -359,8 +353,9 @@ def _stage_key(scope: Scope, route, level, ordinal, name) -> tuple:
     return (route is not Route.CENTRE, level is not Level.CENTRE, ordinal, name if scope.centre else "")
 
 
-def _stage_branches(scope: Scope, cases, stages) -> list[Select]:
-    """Cases by furthest stage, and stages closed (on time) by stage (`stages`: the period's stages, a CTE)."""
+def _stage_branches(scope: Scope, cases) -> list[Select]:
+    """Cases by furthest stage, and stages closed (on time) by stage: the closed stages of the period's cases (`cases`,
+    a CTE) are the only stages read."""
     keys = dict(route=cases.c.route, level=cases.c.stage_level, ordinal=cases.c.stage_ordinal)
     if scope.centre:
         keys["name"] = cases.c.stage_name
@@ -369,18 +364,47 @@ def _stage_branches(scope: Scope, cases, stages) -> list[Select]:
         furthest.append(cases.c.escalated == 0)
     reached = select(*_columns(REACHED, **keys, n=func.count())).where(*furthest).group_by(*keys.values())
     # Grouped on a subquery's columns: PostgreSQL will not match a GROUP BY expression holding bound parameters.
-    ordinal = case((stages.c.level == Level.CENTRE, stages.c.position),
-                   else_=stages.c.position - cases.c.centre_stages)
-    closed_stages = (select(cases.c.route.label("route"), stages.c.level.label("level"), ordinal.label("ordinal"),
-                            stages.c.name.label("name"), stages.c.on_time.label("on_time"))
-                     .join_from(stages, cases, cases.c.id == stages.c.complaint_id)
-                     .where(stages.c.closed == 1).subquery("closed_stages"))
+    closed_stages = _closed_stages(scope, cases).subquery("closed_stages")
     stage_keys = dict(route=closed_stages.c.route, level=closed_stages.c.level, ordinal=closed_stages.c.ordinal)
     if scope.centre:
         stage_keys["name"] = closed_stages.c.name
-    closed = (select(*_columns(CLOSED, **stage_keys, n=func.count(), on_time=func.sum(closed_stages.c.on_time)))
+    closed = (select(*_columns(CLOSED, **stage_keys, n=func.sum(closed_stages.c.n),
+                               on_time=func.sum(closed_stages.c.on_time)))
               .group_by(*stage_keys.values()))
     return [reached, closed]
+
+
+def _closed_stages(scope: Scope, cases) -> Select:
+    """The closed stages of the period's cases (`cases`, a CTE) as (route, level, ordinal, name, n, on_time) rows.
+
+    For a centre, its own stages by name: the centre's closed stages of its cases, read from the stages. Across
+    centres, from the cases' stored bits of the positions closed (and closed on time): the cases are first grouped
+    by route, number of centre stages and those bits (a few dozen groups however many cases), then each group is
+    spread over the positions its bits hold. Centre stages come first, so a position past the case's centre stages
+    is the awarding body's stage of that position less the centre stages."""
+    if scope.centre:
+        return (scope.stages(cases.c.route.label("route"), ComplaintStage.level.label("level"),
+                             ComplaintStage.position.label("ordinal"), ComplaintStage.name.label("name"),
+                             literal_column("1", Integer()).label("n"),
+                             _flag(report_facts.closed_on_time()).label("on_time"))
+                .join(cases, cases.c.id == ComplaintStage.complaint_id)
+                .where(ComplaintStage.closed_at.is_not(None)))
+    groups = (select(cases.c.route, cases.c.centre_stages, cases.c.closed_stages, cases.c.closed_on_time,
+                     func.count().label("n"))
+              .where(cases.c.closed_stages != 0)
+              .group_by(cases.c.route, cases.c.centre_stages, cases.c.closed_stages, cases.c.closed_on_time)
+              .subquery("closed_groups"))
+    positions = union_all(*[select(literal_column(str(p), Integer()).label("position"),
+                                   literal_column(str(1 << (p - 1)), Integer()).label("bit"))
+                            for p in range(1, MAX_POSITION + 1)]).subquery("positions")
+    body = positions.c.position > groups.c.centre_stages
+    level = case((body, Level.AWARDING_BODY), else_=Level.CENTRE).cast(ComplaintStage.level.type)
+    ordinal = case((body, positions.c.position - groups.c.centre_stages), else_=positions.c.position)
+    on_time = case((groups.c.closed_on_time.op("&")(positions.c.bit) != 0, groups.c.n), else_=0)
+    return (select(groups.c.route.label("route"), level.label("level"), ordinal.label("ordinal"),
+                   null().cast(ComplaintStage.name.type).label("name"), groups.c.n.label("n"),
+                   on_time.label("on_time"))
+            .join_from(groups, positions, groups.c.closed_stages.op("&")(positions.c.bit) != 0))
 
 
 def _by_stage(scope: Scope, reached, closed) -> list[StageRow]:
@@ -400,7 +424,8 @@ def _by_stage(scope: Scope, reached, closed) -> list[StageRow]:
 
 
 def _now_columns(scope: Scope, at) -> dict:
-    overdue = scope.stages(ComplaintStage.complaint_id).where(ComplaintStage.closed_at.is_(None), _due() < at)
+    overdue = scope.stages(ComplaintStage.complaint_id).where(ComplaintStage.closed_at.is_(None),
+                                                              report_facts.due() < at)
     at_centre = and_(Complaint.route == Route.CENTRE, Complaint.escalated_at.is_(None))
     at_body = or_(Complaint.route == Route.DIRECT, Complaint.escalated_at.is_not(None))
     late = and_(Complaint.status == Status.OPEN, Complaint.id.in_(overdue))
@@ -409,65 +434,14 @@ def _now_columns(scope: Scope, at) -> dict:
                 overdue_at_awarding_body=func.sum(_flag(and_(late, at_body))))
 
 
-def _period_ctes(scope: Scope, period: _Bounds):
-    """(the scope's learner-route complaints received in the period; their stages; one row per complaint with
-    what the report counts about it), as CTEs: each table is read once, whatever the number of figures grouped
-    from them. The kind is filtered in the first CTE's own scan, where the planner has statistics to estimate it
-    (it has none for a CTE's rows: a filter on them is guessed at 0.5 % and the stages would be joined by a loop)."""
-    month = period.month(Complaint.received_at)
-    received = scope.complaints(
-        Complaint.id.label("id"), Complaint.centre_id.label("centre_id"), Complaint.route.label("route"),
-        Complaint.category.label("category"), Complaint.status.label("status"),
-        Complaint.escalated_at.label("escalated_at"), month.label("month")).where(
-        Complaint.kind == Kind.COMPLAINT, Complaint.received_at >= period.starts,
-        Complaint.received_at < period.ends).cte("received")
-    due = _due()
-    stages = (scope.stages(ComplaintStage.complaint_id.label("complaint_id"), ComplaintStage.position.label("position"),
-                           ComplaintStage.level.label("level"), ComplaintStage.name.label("name"),
-                           _flag(ComplaintStage.closed_at.is_not(None)).label("closed"),
-                           _flag(ComplaintStage.closed_at <= due).label("on_time"),
-                           _flag(or_(ComplaintStage.closed_at.is_(None), ComplaintStage.closed_at > due)).label("late"))
-              .join(received, received.c.id == ComplaintStage.complaint_id).cte("period_stages"))
-    facts = (select(stages.c.complaint_id, func.max(stages.c.position).label("furthest"),
-                    func.sum(_flag(stages.c.level == Level.CENTRE)).label("centre_stages"),
-                    func.sum(stages.c.late).label("late"))
-             .group_by(stages.c.complaint_id).subquery("stage_facts"))
-    resolved = received.c.status == Status.RESOLVED
-    on_time = [resolved, func.coalesce(facts.c.late, 0) == 0]
-    if scope.centre:
-        on_time.append(received.c.escalated_at.is_(None))  # resolved by the awarding body, not by the centre
-    centre_stages = func.coalesce(facts.c.centre_stages, 0)
-    if scope.centre:  # the furthest stage's name: its row, joined back
-        reached = stages.alias("reached")
-        level, name, joined = reached.c.level, reached.c.name, and_(reached.c.complaint_id == received.c.id,
-                                                                    reached.c.position == facts.c.furthest)
-    else:
-        # Across centres a stage is known by level and number only: centre stages come first (positions run on
-        # across levels), so the furthest stage is the awarding body's when the case has any of its stages.
-        level = case((facts.c.furthest > facts.c.centre_stages, Level.AWARDING_BODY),
-                     (facts.c.furthest.is_not(None), Level.CENTRE), else_=null()).cast(ComplaintStage.level.type)
-        name, joined = null().cast(ComplaintStage.name.type), None
-    ordinal = case((level == Level.CENTRE, facts.c.furthest), else_=facts.c.furthest - centre_stages)
-    cases = (select(received.c.id, received.c.centre_id, received.c.route, received.c.category, received.c.month,
-                    _flag(resolved).label("resolved"), _flag(and_(*on_time)).label("on_time"),
-                    _flag(received.c.escalated_at.is_not(None)).label("escalated"),
-                    level.label("stage_level"), ordinal.label("stage_ordinal"),
-                    name.label("stage_name"), centre_stages.label("centre_stages"))
-             .select_from(received)
-             .outerjoin(facts, facts.c.complaint_id == received.c.id))
-    if joined is not None:
-        cases = cases.outerjoin(reached, joined)
-    return received, stages, cases.cte("cases")
-
-
 def _branches(scope: Scope, period: _Bounds) -> list[Select]:
     """Every GROUP BY of the report, over the CTEs of the period's complaints, their stages and cases."""
-    _, stages, cases = _period_ctes(scope, period)
+    cases = _cases(scope, period).cte("cases")  # read once, whatever the number of figures grouped from it
     tally = _tally_columns(cases)
     branches = [
         select(*_columns(MONTHS, month=cases.c.month, **tally)).group_by(cases.c.month),
         select(*_columns(CATEGORIES, category=cases.c.category, **tally)).group_by(cases.c.category),
-        *_stage_branches(scope, cases, stages),
+        *_stage_branches(scope, cases),
         scope.complaints(*_columns(REFERRED, centre_id=Complaint.centre_id, kind=Complaint.kind, n=func.count()))
         .where(Complaint.kind != Kind.COMPLAINT, Complaint.received_at >= period.starts,
                Complaint.received_at < period.ends).group_by(Complaint.centre_id, Complaint.kind),
@@ -486,7 +460,7 @@ def _branches(scope: Scope, period: _Bounds) -> list[Select]:
 def _report_statement(scope: Scope, months: int) -> CompoundSelect:
     """The report's one statement for `scope` over a period of `months`, built once per process: building it is a
     third of the page's Python time, and every value in it is a bound parameter (`_bound_values`)."""
-    return union_all(*_branches(scope, _Bounds.of(months)))
+    return union_all(*_branches(scope, _Bounds.of()))
 
 
 def compute(scope: Scope, period: Period, at: datetime) -> Report:
@@ -551,7 +525,7 @@ def _on_time(row) -> str:
 
 def case_rows(scope: Scope, period: Period) -> list[tuple[str, ...]]:
     """The complaints the report counts, one row each (CSV_HEADER), oldest first: one query."""
-    statement = (_cases(scope, _Bounds.of(len(period.months)), Complaint.reference, Complaint.received_at,
+    statement = (_cases(scope, _Bounds.of(), Complaint.reference, Complaint.received_at,
                         Complaint.subject, Complaint.status, Complaint.exhausted_reason,
                         Centre.name.label("centre_name"))
                  .outerjoin(Centre, in_centre(Complaint, Centre))
