@@ -190,8 +190,8 @@ def seed_scale(sizes: Sizes, *, seed: int = 11, now: datetime | None = None) -> 
     lap("complaints")
     invoices, lines = _invoices(now)
     lap("invoices")
-    # The stored column the services keep on every save of a case's stage, filled as the migration that added it did
-    # (a submission's `due_at` is written with its row, by the rule the ORM applies on save).
+    # The stored columns the services keep on every save of a case and its stages, filled as the migrations that added
+    # them did (a submission's `due_at` is written with its row, by the rule the ORM applies on save).
     recompute_stage_positions()
     recompute_report_facts()
     lap("stored columns")
