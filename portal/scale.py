@@ -4,8 +4,9 @@
 Centres are approved and their complaints policies published through the real services (a few hundred
 statements each), so their rows are exactly the services' own. The bulk — staff, learners, submissions and
 their files, complaints with their stages and first update, and the invoices of every week already due — is
-written with COPY on PostgreSQL (bulk `insert()` elsewhere, batched by SQLAlchemy), in the shape the
-services give those rows: the same columns set, the same clocks (`portal.workdays.deadline` per nation), the
+written with COPY on PostgreSQL (bulk `insert()` elsewhere, batched by SQLAlchemy) — there one statement per table,
+so the triggers that move each centre's data version (migration 0017) fire once per table, not once per row — in the
+shape the services give those rows: the same columns set, the same clocks (`portal.workdays.deadline` per nation), the
 same references and counters. Ids are assigned here so the rows can name one another without reading them back;
 PostgreSQL's sequences are moved past them at the end, so the services carry on from there.
 
@@ -64,7 +65,7 @@ from tenants.submissions.models import (
     Submission,
     SubmissionFile,
     SubmissionStatus,
-    recompute_due_at,
+    due_now,
 )
 from tenants.submissions.upload import QC_WORKING_DAYS, SLA_WORKING_DAYS
 
@@ -98,14 +99,15 @@ class Seeded:
 
 
 def bulk(model, rows: list[dict]) -> None:
-    """Insert `rows`: COPY on PostgreSQL, batches of multi-row INSERTs elsewhere (SQLAlchemy's insertmanyvalues).
+    """Insert `rows`: COPY on PostgreSQL (through a temporary table where row-level security refuses it, see
+    `_copy_allowed`), batches of multi-row INSERTs elsewhere (SQLAlchemy's insertmanyvalues).
 
     COPY gets each value through the column type's own bind processing (enums stored by value, UTC times,
     JSON), so the rows are what an INSERT would have written; columns a row leaves out take their defaults."""
     if not rows:
         return
-    if db.engine.dialect.name == "postgresql" and _copy_allowed(model.__table__.name):
-        _copy(model.__table__, rows)
+    if db.engine.dialect.name == "postgresql":
+        _copy(model.__table__, rows, staged=not _copy_allowed(model.__table__.name))
         return
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(model), rows[start:start + BATCH])
@@ -113,14 +115,16 @@ def bulk(model, rows: list[dict]) -> None:
 
 def _copy_allowed(table: str) -> bool:
     """PostgreSQL refuses COPY FROM into a table whose row-level security applies to the connected role (the
-    portal's own role, docs/row-level-security.md): those tables take the batched INSERTs, which the policies check
-    like any write (seed-scale is work for all centres)."""
+    portal's own role, docs/row-level-security.md): those tables are copied into a temporary table of the same
+    columns and moved in with one INSERT … SELECT, which the policies check like any write (seed-scale is work for
+    all centres) and which fires the table's statement triggers once (the centres' data versions, migration
+    0017), not once per batch or per row."""
     return bool(db.session.execute(text(
         "SELECT NOT c.relrowsecurity OR r.rolsuper OR r.rolbypassrls FROM pg_class c, pg_roles r "
         "WHERE c.oid = to_regclass(:table) AND r.rolname = current_user"), {"table": table}).scalar())
 
 
-def _copy(table, rows: list[dict]) -> None:
+def _copy(table, rows: list[dict], *, staged: bool = False) -> None:
     dialect = db.engine.dialect
     names = list(rows[0])
     defaults = {}  # Python-side defaults the ORM would have applied to the columns a row leaves out, per row
@@ -131,12 +135,20 @@ def _copy(table, rows: list[dict]) -> None:
     processors = [table.columns[name].type._cached_bind_processor(dialect) for name in columns]
     raw = db.session.connection().connection.driver_connection
     quoted = ", ".join(f'"{name}"' for name in columns)
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            values = [row[name] for name in names] + [
-                default.arg(None) if default.is_callable else default.arg for default in defaults.values()]
-            copy.write_row([value if process is None or value is None else process(value)
-                            for value, process in zip(values, processors, strict=True)])
+    target = f"seed_{table.name}" if staged else table.name
+    with raw.cursor() as cursor:
+        if staged:
+            cursor.execute(f'CREATE TEMPORARY TABLE "{target}" ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" '
+                           'WITH NO DATA')  # the columns' types only: the table's defaults and checks apply below
+        with cursor.copy(f'COPY "{target}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                values = [row[name] for name in names] + [
+                    default.arg(None) if default.is_callable else default.arg for default in defaults.values()]
+                copy.write_row([value if process is None or value is None else process(value)
+                                for value, process in zip(values, processors, strict=True)])
+        if staged:
+            cursor.execute(f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{target}"')
+            cursor.execute(f'DROP TABLE "{target}"')
 
 
 def next_id(model) -> int:
@@ -178,8 +190,8 @@ def seed_scale(sizes: Sizes, *, seed: int = 11, now: datetime | None = None) -> 
     lap("complaints")
     invoices, lines = _invoices(now)
     lap("invoices")
-    # The stored columns the services keep on every save, filled as the migration that added them did.
-    recompute_due_at()
+    # The stored columns the services keep on every save of a case and its stages, filled as the migrations that added
+    # them did (a submission's `due_at` is written with its row, by the rule the ORM applies on save).
     recompute_stage_positions()
     recompute_report_facts()
     lap("stored columns")
@@ -286,6 +298,7 @@ def _submissions(made, weights, how_many: int, assessors: list[int], now: dateti
                 referred = number < 4 and rng.random() < 0.38
                 row = _submission(ids.submission, centre, learner, unit_id, number, moment, now, referred,
                                   assessors, rng)
+                row["due_at"] = due_now(row["status"], row["qc_due"], row["sla_due"])  # as the ORM keeps it on save
                 submissions.append(row)
                 files += _files(ids, row, centre)
                 ids.submission += 1

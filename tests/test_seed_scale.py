@@ -11,7 +11,7 @@ from tenants.complaints import report_facts
 from tenants.complaints.models import Complaint, ComplaintStage
 from tenants.complaints.report_period import Month
 from tenants.models import Centre
-from tenants.submissions.models import Submission, SubmissionFile, SubmissionStatus
+from tenants.submissions.models import Submission, SubmissionFile, SubmissionStatus, due_now
 from tests.conftest import Auth
 
 
@@ -34,6 +34,8 @@ def test_seed_scale_seeds_the_counts_asked_and_the_pages_open(app):
         Submission.status.in_([SubmissionStatus.AWAITING_QC, SubmissionStatus.MARKING]))
     assert db.session.execute(waiting.where(Submission.due_at.is_(None))).scalar() == 0
     assert db.session.execute(waiting).scalar() > 0
+    for row in db.session.execute(select(Submission.status, Submission.qc_due, Submission.sla_due, Submission.due_at)):
+        assert row.due_at == due_now(row.status, row.qc_due, row.sla_due)  # the rule the ORM applies on save
     assert db.session.execute(select(func.count()).select_from(Complaint)
                               .where(Complaint.stage_position.is_(None))).scalar() == 0
     facts = [Complaint.id, Complaint.stage_position, *[getattr(Complaint, name) for name in report_facts.FACTS]]
@@ -62,3 +64,28 @@ def test_seed_scale_seeds_the_counts_asked_and_the_pages_open(app):
 
     again = app.test_cli_runner().invoke(args=["seed-scale", "--centres", "1"])
     assert again.exit_code != 0 and "not empty" in again.output
+
+
+def test_rows_written_in_bulk_move_their_own_centres_data_version(app, make_centre):
+    """Seeding writes in bulk (on PostgreSQL a COPY, or, where row-level security applies to the connected role, a
+    copy into a temporary table moved in by one INSERT … SELECT), and its writes move each centre's data version as
+    any write does (the triggers of migration 0017): a tracker page cached before is never served again. Only the
+    centres written to move; the rows are those given, their enums stored by value."""
+    from portal.scale import bulk, next_id
+    from tenants.learners.models import Learner, LearnerStatus
+
+    written, untouched = make_centre(), make_centre()
+    before = {centre.id: centre.data_version for centre in (written, untouched)}
+    first = next_id(Learner)
+    bulk(Learner, [dict(id=first + n, centre_id=written.id, first_name="Sam", last_name=f"Bulk{n}",
+                        enrolment_number=f"BULK{n:04d}", qualification="ILM", status=LearnerStatus.IN_PROGRESS)
+                   for n in range(3)])
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Centre, written.id).data_version > before[written.id]
+    assert db.session.get(Centre, untouched.id).data_version == before[untouched.id]
+    stored = db.session.execute(select(Learner.last_name, Learner.status, Learner.centre_id)
+                                .where(Learner.id >= first).order_by(Learner.id)).all()
+    assert stored == [(f"Bulk{n}", LearnerStatus.IN_PROGRESS, written.id) for n in range(3)]
+    assert db.session.execute(text("SELECT status FROM learner WHERE id = :id"), {"id": first}).scalar() == \
+        LearnerStatus.IN_PROGRESS.value

@@ -216,10 +216,13 @@ def mark_billed(centre_id: int, items: list[BillableItem]) -> None:
 
 def recompute_billed_marks() -> None:
     """Every submission's billing marks from the invoice lines, as migration 0016 set them (for rows written in
-    bulk, as `flask seed-scale` writes the billed history)."""
-    statement = (update(Submission).where(or_(Submission.number > 1, Submission.excess_fees > 0))
-                 .values(resubmission_billed=~_number_not_billed(),
-                         excess_billed=~_not_billed(LineKind.EXCESS_LENGTH))
+    bulk, as `flask seed-scale` writes the billed history). Only the rows whose marks change are written: a row
+    version per billable submission would cost more than reading the lines (and leave as many dead versions)."""
+    resubmission, excess = ~_number_not_billed(), ~_not_billed(LineKind.EXCESS_LENGTH)
+    statement = (update(Submission)
+                 .where(or_(Submission.number > 1, Submission.excess_fees > 0),
+                        or_(Submission.resubmission_billed != resubmission, Submission.excess_billed != excess))
+                 .values(resubmission_billed=resubmission, excess_billed=excess)
                  .execution_options(synchronize_session=False, **{ALL_CENTRES: True}))  # every centre's rows
     db.session.execute(statement)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 
 from flask import current_app
 from sqlalchemy import and_, case, false, func, not_, or_, select, true, tuple_
-from sqlalchemy.orm import raiseload
+from sqlalchemy.orm import contains_eager, raiseload
 
 from portal.db import utcnow
 from portal.extensions import db
@@ -174,10 +174,8 @@ def cursor_statement(filters: TrackerFilters):
     return statement.with_only_columns(*(k.column for k in SORT_KEYS[_sort(filters)]))
 
 
-def tracker_statements(filters: TrackerFilters, cursor: tuple | None = None):
-    """(the count, the page) of the current centre's current submissions under `filters`, not yet run. The page is
-    PAGE_SIZE + 1 rows (the extra one says whether there is more): after `cursor` (the sort keys of
-    `filters.after`), or before it (`filters.before`), walked backwards, or from the start."""
+def _ordered(filters: TrackerFilters, cursor: tuple | None):
+    """(the count, every row of the page's list in its order from the page's start, that order)."""
     statement = tracker_statement(filters)
     count = statement.with_only_columns(func.count(Submission.id)).order_by(None)
     if _sort(filters) == "learner" and not filters.learner.strip():
@@ -186,18 +184,36 @@ def tracker_statements(filters: TrackerFilters, cursor: tuple | None = None):
         statement = statement.join(Submission.learner)
     keys = SORT_KEYS[_sort(filters)]
     backwards = cursor is not None and filters.after is None
+    order = _order_by(keys, backwards)
     # The files are the submission's page's business: the tracker shows none (one statement fewer).
-    page = statement.options(raiseload(Submission.files)).order_by(*_order_by(keys, backwards))
+    ordered = statement.options(raiseload(Submission.files)).order_by(*order)
     if cursor is not None:
-        page = page.where(_after(_runs(keys, tuple(cursor)), backwards))
-    return count, page.limit(PAGE_SIZE + 1)
+        ordered = ordered.where(_after(_runs(keys, tuple(cursor)), backwards))
+    return count, ordered, order
+
+
+def tracker_statements(filters: TrackerFilters, cursor: tuple | None = None):
+    """(the count, the page) of the current centre's current submissions under `filters`, not yet run. The page is
+    PAGE_SIZE + 1 rows (the extra one says whether there is more): after `cursor` (the sort keys of
+    `filters.after`), or before it (`filters.before`), walked backwards, or from the start."""
+    count, ordered, order = _ordered(filters, cursor)
+    page = ordered.limit(PAGE_SIZE + 1)
+    if _sort(filters) == "learner":
+        # The planner expects a few dozen rows from a centre's submissions joined to its learners (see
+        # `tracker_statement`), so it would join every submission to its learner and unit (the eager loads) before
+        # sorting the lot: the page's ids are picked first (sort keys only), then just those rows are read, their
+        # learner from the join the order needs.
+        page = (scoped_select(Submission).join(Submission.learner)
+                .where(Submission.id.in_(page.with_only_columns(Submission.id)))
+                .options(raiseload(Submission.files), contains_eager(Submission.learner)).order_by(*order))
+    return count, page
 
 
 def middle_row(filters: TrackerFilters) -> int | None:
     """The id of the row halfway down the list (for the plans of a deep page: tooling, not a page's query)."""
-    count, page = tracker_statements(filters)
+    count, ordered, _order = _ordered(filters, None)
     total = db.session.execute(count).scalar_one()
-    return db.session.execute(page.with_only_columns(Submission.id).limit(1).offset(total // 2)).scalar()
+    return db.session.execute(ordered.with_only_columns(Submission.id).limit(1).offset(total // 2)).scalar()
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,14 @@ def test_rows_billed_before_the_marks_existed_are_never_billed_again(app, fees, 
     commit()
     assert sum(resubmission for resubmission, _ in marks().values()) == 5  # 4 numbers billed, 5 rows (a copy)
     assert sum(excess for _, excess in marks().values()) == 1
+    # A mark no line backs is taken away again (the recompute writes the rows whose marks differ, both ways).
+    unbilled = submit(make_learner(centre), 2, london(2026, 3, 24, 10)).id  # a week no run has invoiced
+    db.session.execute(update(Submission).where(Submission.id == unbilled).values(resubmission_billed=True))
+    commit()
+    services.recompute_billed_marks()
+    commit()
+    assert marks()[unbilled] == (False, False)
+    assert sum(resubmission for resubmission, _ in marks().values()) == 5
 
 
 def test_a_corrected_copy_of_a_billed_number_is_marked_at_its_upload(app, fees, centre, make_learner, submit,
