@@ -18,13 +18,10 @@ The budget is bounded (30 cases of up to 20 steps) so it runs in `make test` in 
 """
 from __future__ import annotations
 
-import contextlib
 import html
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -45,37 +42,20 @@ from tenants.complaints.models import Audience, Complaint, ComplaintUpdate, Leve
 from tenants.complaints.signposting import SPSO
 from tenants.complaints.way_forward import ACCEPT, ESCALATE, NEXT_STAGE, way_forward
 from tests.complaints.conftest import MODEL_STAGES, publish
+from tests.complaints.machines import Clock, frozen_clock, stateful_settings
 from tests.conftest import quality_contact_of
 
-CLOCKED = ("tenants.complaints.intake", "tenants.complaints.handling", "tenants.complaints.escalation",
-           "tenants.complaints.stages", "tenants.complaints.way_forward", "tenants.complaints.routes",
-           "portal.complaints.routes")
 START = datetime(2027, 1, 4, 9, 30, tzinfo=UTC)  # a Monday morning
 BUTTONS = {ACCEPT: "Accept the outcome</button>", NEXT_STAGE: "Ask for the next stage</button>",
            ESCALATE: "Escalate to the awarding body</button>"}
 PATHS = {ACCEPT: "accept", NEXT_STAGE: "next-stage", ESCALATE: "escalate"}
-# No shrinking: a failure prints its (at most 20-step) sequence at once instead of minutes of shrinking in CI.
-BUDGET = settings(max_examples=30, stateful_step_count=20, deadline=None, database=None,
-                  phases=(Phase.explicit, Phase.reuse, Phase.generate),
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+BUDGET = stateful_settings(max_examples=30, steps=20)
 
 
 @pytest.fixture
 def app_overrides():
     # Mail held in the outbox (no SMTP round trip per step); many decisions from one address in one test.
     return {"MAIL_SERVER": None, "RATELIMIT_ENABLED": False}
-
-
-class Clock:
-    now = START
-
-
-@contextlib.contextmanager
-def frozen_clock(clock: Clock):
-    with contextlib.ExitStack() as stack:
-        for module in CLOCKED:
-            stack.enter_context(mock.patch(f"{module}.utcnow", lambda: clock.now))
-        yield
 
 
 def test_the_learner_is_never_trapped(app, make_centre, make_admin):
@@ -90,7 +70,7 @@ def test_the_learner_is_never_trapped(app, make_centre, make_admin):
         publish(centre, stages)
         centres.append(centre)
     world = {"centres": [c.id for c in centres], "admin": make_admin("customer_service", "team_leader", "director").id,
-             "client": app.test_client(), "clock": Clock()}
+             "client": app.test_client(), "clock": Clock(START)}
     with frozen_clock(world["clock"]):
         run_state_machine_as_test(lambda: CaseMachine(world), settings=BUDGET)
 

@@ -14,12 +14,9 @@ resolved, resolved within target, escalated, and each stage's cases reached, sta
 """
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -53,29 +50,14 @@ from tenants.complaints.report_period import Month, Period
 from tenants.complaints.reports import Scope, compute, stage_label
 from tenants.complaints.way_forward import ACCEPT, ESCALATE, NEXT_STAGE
 from tests.complaints.conftest import MODEL_STAGES, publish
+from tests.complaints.machines import Clock, frozen_clock, stateful_settings
 from tests.conftest import quality_contact_of
 
-CLOCKED = ("tenants.complaints.intake", "tenants.complaints.handling", "tenants.complaints.escalation",
-           "tenants.complaints.stages", "tenants.complaints.way_forward", "tenants.complaints.report_facts")
 START = datetime(2027, 3, 29, 9, 30, tzinfo=UTC)  # a Monday, a day after the clocks go forward in London
-BUDGET = settings(max_examples=25, stateful_step_count=25, deadline=None, database=None,
-                  phases=(Phase.explicit, Phase.reuse, Phase.generate),
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+BUDGET = stateful_settings(max_examples=25, steps=25)
 FACTS = ("report_month", "stage_position", *report_facts.FACTS)
 RECENT = st.integers(0, 3)  # which case: the latest, or one of the three before it (cases move further that way)
 PURGES = 2  # each moves the clock past the retention period: at most this many keep a report within MAX_MONTHS
-
-
-class Clock:
-    now = START
-
-
-@contextlib.contextmanager
-def frozen_clock(clock: Clock):
-    with contextlib.ExitStack() as stack:
-        for module in CLOCKED:
-            stack.enter_context(mock.patch(f"{module}.utcnow", lambda: clock.now))
-        yield
 
 
 def test_the_stored_report_facts_always_equal_their_computation_from_scratch(app, make_centre, make_admin):
@@ -87,7 +69,7 @@ def test_the_stored_report_facts_always_equal_their_computation_from_scratch(app
         publish(centre, stages)
         centres.append(centre.id)
     world = {"centres": centres, "admin": make_admin("customer_service", "team_leader", "director").id,
-             "clock": Clock()}
+             "clock": Clock(START)}
     with frozen_clock(world["clock"]):
         run_state_machine_as_test(lambda: FactsMachine(world), settings=BUDGET)
 
