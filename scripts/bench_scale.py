@@ -103,6 +103,11 @@ def analyse(url: str) -> None:
 
     with psycopg.connect(OWNERS.get(url, url).replace("+psycopg", ""), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
+        # The seeding's writes (and the VACUUM's) are written out now, so that no checkpoint of them falls in what
+        # is timed next (the 10× history is 450,000 rows written just before its invoicing run; a live database is
+        # not bulk-loaded the moment before its run). The invoicing section reports the server's checkpoints and the
+        # load average during each run, since the machine is shared.
+        connection.execute("CHECKPOINT")
 
 
 def env_for(url: str) -> dict:
@@ -133,19 +138,38 @@ def make_app(url: str, **overrides):
 # --- pages ---------------------------------------------------------------------------------------------------
 
 @contextmanager
-def recording(engine):
+def recording(engine, timings: dict | None = None):
+    """The statements run on `engine` meanwhile, with their parameters. `timings`: also each statement kind's
+    (`statement_kind`) count and seconds in the driver, summed there."""
     from sqlalchemy import event
 
     seen: list[tuple[str, object]] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
+        conn.info["bench_began"] = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        count, seconds = timings.get(statement_kind(statement), (0, 0.0))
+        timings[statement_kind(statement)] = (count + 1, seconds + time.perf_counter() - conn.info["bench_began"])
 
     event.listen(engine, "before_cursor_execute", before)
+    if timings is not None:
+        event.listen(engine, "after_cursor_execute", after)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", before)
+        if timings is not None:
+            event.remove(engine, "after_cursor_execute", after)
+
+
+def statement_kind(statement: str) -> str:
+    """`SELECT invoice`, `UPDATE submission`, `SELECT counter FOR UPDATE`: the verb and the first table named."""
+    verb = statement.split(None, 1)[0].upper()
+    table = re.search(r"\b(?:FROM|INTO|UPDATE)\s+\"?(\w+)", statement, re.IGNORECASE)
+    return f"{verb} {table.group(1) if table else '?'}" + (" FOR UPDATE" if statement.rstrip().endswith("FOR UPDATE")
+                                                           else "")
 
 
 def sign_in(app, email: str, password: str):
@@ -397,6 +421,12 @@ def gunicorn_section(url: str, slug: str, contact: str, seconds: float) -> tuple
 
 # --- invoicing -----------------------------------------------------------------------------------------------
 
+def checkpoints() -> int:
+    """Checkpoints the PostgreSQL server has made (every database's: the machine is shared)."""
+    with _admin_connection() as connection:
+        return connection.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter").fetchone()[0]
+
+
 def invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict]:
     """Weekly invoicing at two sizes in one database: `centres` centres with `due` unbilled resubmissions in one
     week and `history` billed ones before it; then 9 × `history` more billed history (older weeks) and `due`
@@ -502,7 +532,9 @@ def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict
         raw = db.session.connection().connection.driver_connection
         _cost, due_plan = plan_nodes(raw, *due_statements[0])
         db.session.rollback()
-        with recording(db.engine) as seen:
+        timings: dict[str, tuple[int, float]] = {}
+        checkpoints_before, load = checkpoints(), os.getloadavg()[0]
+        with recording(db.engine, timings) as seen:
             began = time.perf_counter()
             report = services.run_invoicing(as_of, now=now)
             seconds = time.perf_counter() - began
@@ -512,7 +544,8 @@ def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict
             kinds[word] = kinds.get(word, 0) + 1
         return {"centres": centres, "due": due, "history": history_size, "invoices": len(report.created),
                 "failures": len(report.failures), "seconds": seconds, "statements": len(seen), "kinds": kinds,
-                "seeded": seeded, "due_work_ms": due_work_ms, "due_plan": due_plan}
+                "seeded": seeded, "due_work_ms": due_work_ms, "due_plan": due_plan, "timings": timings,
+                "checkpoints": checkpoints() - checkpoints_before, "load": load}
 
     first_week = last_week - timedelta(weeks=1)
     resubmissions(history, first_week - timedelta(weeks=1), 52, billed=True)  # a year before the week
@@ -532,6 +565,31 @@ def _invoicing_runs(url: str, centres: int, due: int, history: int) -> list[dict
     results.append(run(invoice_date(last_week), None, 10 * history + due, time.perf_counter() - started))
     print(results[-1], flush=True)
     return results
+
+
+def invoicing_timings(runs: list[dict]) -> list[str]:
+    """Each statement kind's time per invoice in the driver, at each history size: which statements (if any) grow
+    with the billed history; then what else shared the machine during each run."""
+    kinds = sorted({kind for r in runs for kind in r["timings"]},
+                   key=lambda kind: -max(r["timings"].get(kind, (0, 0.0))[1] for r in runs))
+    out = ["Time per invoice of each statement kind (ms in the driver, summed over the run ÷ invoices made):", "",
+           "| statement kind | " + " | ".join(f"history {r['history']:,}" for r in runs) + " |",
+           "|---|" + "---|" * len(runs)]
+    for kind in kinds:
+        cells = []
+        for r in runs:
+            count, seconds = r["timings"].get(kind, (0, 0.0))
+            invoices = max(r["invoices"], 1)
+            cells.append(f"{seconds * 1000 / invoices:.2f} ({count / invoices:g} each)")
+        out.append(f"| {kind} | " + " | ".join(cells) + " |")
+    sql = [sum(seconds for _, seconds in r["timings"].values()) for r in runs]
+    out.append("| **all SQL** / run time | " + " | ".join(
+        f"**{s * 1000 / max(r['invoices'], 1):.2f}** / {r['seconds'] * 1000 / max(r['invoices'], 1):.2f}"
+        for s, r in zip(sql, runs, strict=True)) + " |")
+    out += ["", "During each run: " + "; ".join(
+        f"history {r['history']:,}: load average {r['load']:.2f}, {r['checkpoints']} checkpoint(s) of the server"
+        for r in runs), ""]
+    return out
 
 
 # --- the report ----------------------------------------------------------------------------------------------
@@ -624,6 +682,7 @@ def main() -> None:
     doc += ["", "Statements by kind: " + "; ".join(
         f"history {r['history']:,}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(r["kinds"].items()))
         for r in runs), ""]
+    doc += invoicing_timings(runs)
 
     if not args.skip_wordcount:
         with part("word counting"):
