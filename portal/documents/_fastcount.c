@@ -1249,6 +1249,43 @@ static int style_end(ScannerObject *s) {
     return 0;
 }
 
+/* A namespace name that libxml2 surely parses as a URI. The tree builder behind lxml's iterparse, which reads
+ * styles.xml for the reference, refuses namespace names that are not URI references (":", "a b", "%zz", "a|b",
+ * "http://[x"...), though the parser-target interface document.xml is read with only warns. So the StyleScanner
+ * reads only a conservative subset and hands back the rest: an absolute URI, scheme ":" then either "//", a host
+ * of letters, digits, dots and hyphens, an optional numeric port and a path, or a non-empty rest not starting
+ * with "/" (urn:...); path and rest of letters, digits and -._~:@!$'()*+,;=/ only (no %, ?, #, brackets). */
+static inline int alnum(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int plain_uri(const unsigned char *v, Py_ssize_t n) {
+    static const char extra[] = "-._~:@!$'()*+,;=/";
+    Py_ssize_t i = 0;
+    if (n <= 0 || !((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z'))) return 0;
+    while (i < n && (alnum(v[i]) || v[i] == '+' || v[i] == '-' || v[i] == '.')) i++;
+    if (i >= n || v[i] != ':') return 0;
+    i++;
+    if (i + 1 < n && v[i] == '/' && v[i + 1] == '/') {
+        i += 2;
+        Py_ssize_t host = i;
+        while (i < n && (alnum(v[i]) || v[i] == '.' || v[i] == '-')) i++;
+        if (i == host) return 0;
+        if (i < n && v[i] == ':') {
+            Py_ssize_t port = ++i;
+            while (i < n && v[i] >= '0' && v[i] <= '9') i++;
+            if (i == port) return 0;
+        }
+        if (i < n && v[i] != '/') return 0;
+    } else if (i >= n || v[i] == '/') {
+        return 0;
+    }
+    for (; i < n; i++) {
+        if (!alnum(v[i]) && !memchr(extra, v[i], sizeof(extra) - 1)) return 0;
+    }
+    return 1;
+}
+
 /* --- the tokenizer ----------------------------------------------------------------------------------- */
 
 #define NEED_MORE 0
@@ -1322,6 +1359,8 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
             unsigned char c = a->value[j];
             if (c <= ' ' || c >= 0x7F || c == '&' || c == '<') return unsupported("an unusual namespace name");
         }
+        if (s->styles_mode && a->value_len && !plain_uri(a->value, a->value_len))
+            return unsupported("a namespace name lxml's tree builder may refuse");
         int uri = intern_uri(s, a->value, a->value_len);
         if (uri == -2) return BAD;
         if (a->xmlns == 1) {

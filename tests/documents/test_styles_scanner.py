@@ -264,6 +264,13 @@ HOSTILE = {
     "unusual namespace name": f'{DECL}<w:styles xmlns:w="{W}" xmlns:z="a b"><w:style/></w:styles>',
     "many namespaces": f'{DECL}<w:styles xmlns:w="{W}">' + "".join(
         f'<w:style xmlns:p{i}="urn:n{i}" w:styleId="S{i}"/>' for i in range(300)) + "</w:styles>",
+    # found by scripts/fuzz_wordcount.py: lxml's iterparse (the reference's reader of styles.xml) refuses namespace
+    # names that are not URI references, which the parser-target interface used for document.xml accepts
+    "namespace name ':'": f'{DECL}<w:styles xmlns:w=":"><w:style w:styleId="A"/></w:styles>',
+    "default namespace '>'": f'{DECL}<w:styles xmlns:w="n" xmlns=">"><w:style w:styleId="A"/></w:styles>',
+    "namespace name '%zz'": f'{DECL}<w:styles xmlns:w="{W}" xmlns:z="%zz"><w:style w:styleId="A"/></w:styles>',
+    "namespace name 'http://[x'": f'{DECL}<w:styles xmlns:w="http://[x"><w:style/></w:styles>',
+    "namespace name 'a|b'": f'{DECL}<w:styles xmlns:w="{W}"><w:style xmlns:q="a|b" w:styleId="A"/></w:styles>',
     "xml declaration later": f'{DECL}<w:styles xmlns:w="{W}"><?xml version="1.0"?></w:styles>',
     "empty": "",
 }
@@ -281,12 +288,39 @@ def test_hostile_styles_parts_are_handed_back_or_read_the_same(case):
 def test_what_lxml_refuses_the_scanner_hands_back():
     for case in ("unknown entity", "undeclared prefix", "mismatched end tag", "attribute twice",
                  "attribute twice through two prefixes", "cut short", "two roots", "text outside the root",
-                 "invalid utf-8", "control character", "'<' in a value", "deep nesting (lxml's limit)", "empty"):
+                 "invalid utf-8", "control character", "'<' in a value", "deep nesting (lxml's limit)", "empty",
+                 "namespace name ':'", "default namespace '>'", "namespace name '%zz'", "namespace name 'http://[x'",
+                 "namespace name 'a|b'"):
         reference, compiled = sheets(HOSTILE[case])
         assert isinstance(reference, tuple) and reference[0] == "damaged", (case, reference)
         assert compiled == HANDED_BACK, case
     reference, compiled = sheets(HOSTILE["doctype"])
     assert compiled == reference and "document type declaration" in reference[1]
+
+
+NAME_PIECES = ["http", "urn", "a", "Z9", "+", "-", ".", ":", "//", "/", "@", "!", "$", "'", "(", ")", "*", ",", ";",
+               "=", "~", "_", "%", "%41", "%zz", "?", "#", "[", "]", "|", "{", "}", "^", "`", "\\", '"', ">", "1", "80",
+               "schemas.openxmlformats.org", "é"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(NAME_PIECES), min_size=0, max_size=8), st.booleans())
+def test_namespace_names_the_scanner_reads_are_ones_lxml_accepts(pieces, default):
+    """iterparse refuses namespace names that are not URI references: the StyleScanner must hand those back."""
+    name = "".join(pieces).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    declaration = f'xmlns="{name}"' if default else f'xmlns:q="{name}"'
+    reference, compiled = sheets(f'{DECL}<w:styles xmlns:w="{W}" {declaration}><w:style w:styleId="A"/></w:styles>')
+    if compiled != HANDED_BACK:
+        assert isinstance(reference, StyleSheet), (name, reference)
+
+
+def test_the_namespace_names_word_writes_are_read():
+    for name in (W, STRICT_W, "http://schemas.microsoft.com/office/word/2010/wordml", "urn:schemas-microsoft-com:vml",
+                 "urn:schemas-microsoft-com:office:office", "http://www.w3.org/XML/1998/namespace/x",
+                 "http://localhost:8080/a/b", ""):
+        declaration = f'xmlns="{name}"' if not name else f'xmlns:q="{name}"'
+        _, compiled = sheets(f'{DECL}<w:styles xmlns:w="{W}" {declaration}><w:style w:styleId="A"/></w:styles>')
+        assert isinstance(compiled, StyleSheet), name
 
 
 def test_the_element_budget_refuses_the_same_way():
