@@ -53,6 +53,15 @@ TARGET_DOCX_RATIO = 5  # the counter at least 5x faster than python-docx
 TARGET_FLOOR_RATIO = 10  # and at most 10x the floor
 
 
+def settle_heap() -> None:
+    """Make the contender that just ran pay for freeing its own garbage. glibc defers part of the work of free():
+    after `plain lxml parse` drops its tree (~370,000 elements), the next malloc of 8 KiB or more in the process
+    consolidates the freed chunks, ~90 ms of CPU, and that was charged to whichever contender ran next (the word
+    counter, whose first such malloc is opening the file). One such allocation, timed with the contender that
+    left the garbage, settles it; after a contender that freed little it costs nothing measurable."""
+    bytearray(64 * 1024)
+
+
 def best_of(contenders: dict[str, Callable[[], object]], rounds: int, cpu: bool = False) -> dict[str, float]:
     """Seconds per contender: the best of `rounds` interleaved rounds (each round runs every contender once).
     `cpu`: this process's CPU time instead of wall time (steadier on a busy machine; blind to subprocesses)."""
@@ -62,6 +71,7 @@ def best_of(contenders: dict[str, Callable[[], object]], rounds: int, cpu: bool 
         for name, work in contenders.items():
             started = clock()
             work()
+            settle_heap()
             timings[name].append(clock() - started)
     return {name: min(values) for name, values in timings.items()}
 

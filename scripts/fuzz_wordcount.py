@@ -21,6 +21,10 @@ What counts as a finding (written to --findings, one file per input, and reporte
 - with --differential (the default), the scanner accepting bytes that lxml refuses, or counting differently
   from the reference walker (PartWalker) on the same bytes.
 A finding is minimised (shortest input that still gives the same finding) before it is written.
+
+styles.xml parts are seeds too: they go to a StyleScanner instead (as Package.scan_small feeds it), and the
+differential check compares its sheet with StyleSheet.parse over lxml (every style record, the defaults, the
+default paragraph style, and the resolved look and numbering of every id).
 """
 from __future__ import annotations
 
@@ -43,6 +47,7 @@ from portal.documents import ooxml, wordcount  # noqa: E402
 from portal.documents.walker import CATEGORY_INDEX, LABEL_CATEGORY, CompiledRules, PartWalker  # noqa: E402
 
 WALKED = ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml", "word/comments.xml")
+STYLES = "word/styles.xml"
 CATEGORIES = {"word/document.xml": (None, 0), "word/footnotes.xml": ("footnotes", 1),
               "word/endnotes.xml": ("endnotes", 2), "word/comments.xml": ("comments", 0)}
 
@@ -86,6 +91,7 @@ class Seed:
     def __init__(self, name: str, data: bytes, document) -> None:
         self.name, self.data, self.document = name, data, document
         self.category, self.note_kind = CATEGORIES.get(name, ("headers_footers", 0))
+        self.styles = name == STYLES
 
 
 def seeds_from_docx(data: bytes, fast, origin: str) -> list[Seed]:
@@ -98,7 +104,7 @@ def seeds_from_docx(data: bytes, fast, origin: str) -> list[Seed]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for info in archive.infolist():
             name = info.filename
-            if (name in WALKED or (name.startswith("word/header") or name.startswith("word/footer"))
+            if (name in WALKED or name == STYLES or (name.startswith("word/header") or name.startswith("word/footer"))
                     and name.endswith(".xml")) and info.file_size < 4 * 1024 * 1024:
                 found.append(Seed(name, archive.read(name), document))
     for seed in found:
@@ -170,8 +176,59 @@ def chunk_sizes(rng: random.Random, length: int) -> int:
     return max(rng.choice((1, 2, 3, 5, 7, 13, 64, 200, 4096, ooxml.CHUNK, 1 << 30)), length // 3000)
 
 
+def sheet_facts(sheet) -> dict:
+    """What the counter can learn from a StyleSheet (tests/documents/test_styles_scanner.py compares the same)."""
+    ids = set(sheet.styles) | set(sheet._records or ()) | {""}
+    asked = sorted(ids) + [None]
+    return {
+        "defaults": sheet.defaults, "default_paragraph": sheet.default_paragraph,
+        "records": {i: sheet._style(i) for i in sorted(ids)},
+        "looks": {i: (sheet.style_look(i), sheet.paragraph_look(i), sheet.paragraph_numbering(i)) for i in asked},
+    }
+
+
+def run_style_scanner(fast, data: bytes, chunk: int, after_error: bool):
+    """A StyleScanner on styles.xml: (outcome, facts of the sheet it read)."""
+    from portal.documents.styles import StyleSheet
+
+    scanner = fast.StyleScanner()
+    outcome, facts = "ok", None
+    try:
+        for at in range(0, len(data), chunk):
+            scanner.feed(data[at:at + chunk])
+        scanner.close()
+        facts = sheet_facts(StyleSheet.from_scan(scanner.sheet(), fast.ABSENT))
+    except fast.Unsupported:
+        outcome = "unsupported"
+        if after_error:
+            for extra in (data[:100], b"</w:style>", b""):
+                try:
+                    scanner.feed(extra)
+                    scanner.close()
+                    scanner.sheet()
+                except Exception:  # noqa: BLE001, S110 - any Python exception is fine here; only a crash is not
+                    pass
+    except Exception as error:  # noqa: BLE001 - anything but Unsupported is a finding
+        outcome = f"error:{type(error).__name__}: {error}"
+    return outcome, facts
+
+
+def run_style_reference(data: bytes):
+    """StyleSheet.parse over lxml, as iter_small reads styles.xml: ("ok", facts) or ("refused", message)."""
+    from portal.documents.styles import StyleSheet
+
+    try:
+        ooxml.refuse_doctype(data, STYLES)
+        sheet = StyleSheet.parse(ooxml.Package._iter_children(data, STYLES, ["{*}style", "{*}docDefaults"]))
+    except ooxml.RefusedDocument as error:
+        return "refused", str(error)
+    return "ok", sheet_facts(sheet)
+
+
 def run_scanner(fast, seed: Seed, data: bytes, chunk: int, rules, after_error: bool):
     """(outcome, counts): outcome "ok", "unsupported" or "error:<type>: <message>"."""
+    if seed.styles:
+        return run_style_scanner(fast, data, chunk, after_error)
     category = seed.category
     label_category = LABEL_CATEGORY.get(category)
     tally = fast.Tally()
@@ -225,7 +282,7 @@ def finding(fast, seed: Seed, data: bytes, chunk: int, rules, document, differen
         return outcome.split(":")[1]
     if not differential or outcome != "ok" or document is None:
         return None
-    verdict, reference = run_reference(seed, data, document)
+    verdict, reference = run_style_reference(data) if seed.styles else run_reference(seed, data, document)
     if verdict == "refused":
         return "accepted what lxml refuses"
     if reference != counts:

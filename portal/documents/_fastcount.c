@@ -307,6 +307,18 @@ typedef struct {
     int run_hidden, run_colour;
     int note_deleted;
     PyObject *section;
+
+    /* StyleScanner (styles.xml): the facts StyleSheet.parse keeps of each w:style and of w:docDefaults */
+    int styles_mode;
+    int done;                            /* close() succeeded: the part was read to its end */
+    unsigned char role[MAX_DEPTH + 2];   /* what the open element at each depth is to the style reader */
+    PyObject *st_styles;                 /* {styleId: record} (see style_end) */
+    PyObject *st_defaults;               /* the last docDefaults' look slots; NULL: none seen */
+    PyObject *st_default_paragraph;      /* NULL: none */
+    PyObject *st_id, *st_kind, *st_based, *st_num_id, *st_ilvl;  /* the open style's; NULL = None */
+    int st_is_default;                   /* the open style is a default paragraph style */
+    int st_seen;                         /* ST_SEEN_* bits: the first child of each name is the one read */
+    PyObject *st_look[5];                /* vanish, color, themeColor, themeTint, themeShade; NULL = absent */
 } ScannerObject;
 
 static void clear_props(ScannerObject *s) {
@@ -318,6 +330,23 @@ static void new_paragraph(ScannerObject *s) {
     s->paragraph_ready = 0;
     s->paragraph_hidden = 0;
     s->paragraph_colour = 0;
+}
+
+/* the known namespaces take the first uri slots, so a uri index below NS_NONE is its NS_ value */
+static int init_uris(ScannerObject *s) {
+    s->uris[0] = PyMem_Malloc(1);  /* slot 0: the empty uri (xmlns="") */
+    if (!s->uris[0]) { PyErr_NoMemory(); return -1; }
+    s->uri_lens[0] = 0;
+    s->nuris = 1;
+    for (int i = 1; i < NS_NONE; i++) {
+        Py_ssize_t n = (Py_ssize_t)strlen(KNOWN_URIS[i]);
+        s->uris[i] = PyMem_Malloc(n + 1);
+        if (!s->uris[i]) { PyErr_NoMemory(); return -1; }
+        memcpy(s->uris[i], KNOWN_URIS[i], n);
+        s->uri_lens[i] = n;
+        s->nuris = i + 1;
+    }
+    return 0;
 }
 
 static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
@@ -339,19 +368,7 @@ static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_ValueError, "category, label category or note kind out of range");
         return -1;
     }
-    /* the known namespaces take the first uri slots, so a uri index below NS_NONE is its NS_ value */
-    s->uris[0] = PyMem_Malloc(1);  /* slot 0: the empty uri (xmlns="") */
-    if (!s->uris[0]) { PyErr_NoMemory(); return -1; }
-    s->uri_lens[0] = 0;
-    s->nuris = 1;
-    for (int i = 1; i < NS_NONE; i++) {
-        Py_ssize_t n = (Py_ssize_t)strlen(KNOWN_URIS[i]);
-        s->uris[i] = PyMem_Malloc(n + 1);
-        if (!s->uris[i]) { PyErr_NoMemory(); return -1; }
-        memcpy(s->uris[i], KNOWN_URIS[i], n);
-        s->uri_lens[i] = n;
-        s->nuris = i + 1;
-    }
+    if (init_uris(s)) return -1;
     s->para_cache = PyDict_New(); s->label_cache = PyDict_New(); s->run_cache = PyDict_New();
     if (!s->para_cache || !s->label_cache || !s->run_cache) return -1;
     Py_INCREF(tally); s->tally = (TallyObject *)tally;
@@ -370,7 +387,16 @@ static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
     return 0;
 }
 
+static void clear_style(ScannerObject *s) {
+    Py_CLEAR(s->st_id); Py_CLEAR(s->st_kind); Py_CLEAR(s->st_based); Py_CLEAR(s->st_num_id); Py_CLEAR(s->st_ilvl);
+    for (int i = 0; i < 5; i++) Py_CLEAR(s->st_look[i]);
+    s->st_is_default = 0;
+    s->st_seen = 0;
+}
+
 static void Scanner_dealloc(ScannerObject *s) {
+    clear_style(s);
+    Py_XDECREF(s->st_styles); Py_XDECREF(s->st_defaults); Py_XDECREF(s->st_default_paragraph);
     Py_XDECREF(s->tally); Py_XDECREF(s->resolver); Py_XDECREF(s->note_refs); Py_XDECREF(s->sections);
     Py_XDECREF(s->para_cache); Py_XDECREF(s->label_cache); Py_XDECREF(s->run_cache);
     Py_XDECREF(s->pstyle); Py_XDECREF(s->num_id); Py_XDECREF(s->ilvl); Py_XDECREF(s->look);
@@ -1077,6 +1103,189 @@ static Py_ssize_t qname(const unsigned char *p, Py_ssize_t n, Py_ssize_t *prefix
     return i;
 }
 
+
+/* --- styles.xml (StyleScanner) ----------------------------------------------------------------------- */
+
+/* StyleSheet.parse, fact by fact: the root's children named style or docDefaults (local names, in any
+ * namespace or none); of a style, its w:styleId, w:type and w:default, the first basedOn child's w:val, the
+ * first pPr child's first numPr child's first numId and ilvl children's w:val, and the first rPr child's look;
+ * of docDefaults, the look of the first rPr child of its first rPrDefault child (the last docDefaults wins). A
+ * look: every child of that rPr in order, vanish and specVanish setting the hidden slot to their w:val (None
+ * without one), color setting the colour slot to its w:val (None without one) and each theme slot it has. "w:"
+ * attributes are read as styles._wval reads them: the transitional namespace, else the strict one. */
+enum { R_IGNORE, R_ROOT, R_STYLE, R_DOCDEF, R_PPR, R_NUMPR, R_LOOK, R_RPRDEFAULT };
+enum { SEEN_BASED = 1, SEEN_PPR = 2, SEEN_NUMPR = 4, SEEN_NUMID = 8, SEEN_ILVL = 16, SEEN_RPR = 32,
+       SEEN_RPRDEFAULT = 64 };
+
+/* styles._wval: a new reference, NULL when absent (*error set on a failure) */
+static PyObject *wval(ScannerObject *s, const char *local, int *error) {
+    PyObject *v = get_attr(s, NS_W_T, local, error);
+    if (v || *error) return v;
+    return get_attr(s, NS_W_S, local, error);
+}
+
+/* slot = wval(local), or None without one (always set); only_if_present: leave the slot alone without one */
+static int set_slot(ScannerObject *s, PyObject **slot, const char *local, int only_if_present) {
+    int error;
+    PyObject *v = wval(s, local, &error);
+    if (error) return -1;
+    if (!v) {
+        if (only_if_present) return 0;
+        v = Py_None;
+        Py_INCREF(v);
+    }
+    Py_XSETREF(*slot, v);
+    return 0;
+}
+
+static int first(ScannerObject *s, int bit) {
+    if (s->st_seen & bit) return 0;
+    s->st_seen |= bit;
+    return 1;
+}
+
+static int style_start(ScannerObject *s, const unsigned char *p, Py_ssize_t n) {
+    int d = s->depth;  /* the element just opened, 1 = the root */
+    int up = d >= 2 ? s->role[d - 1] : -1, role = R_IGNORE;
+    if (d < 1 || d > MAX_DEPTH + 1) return unsupported("nesting deeper than this scanner keeps");
+    if (d == 1) role = R_ROOT;
+    else if (up == R_ROOT) {
+        if (IS("style")) {
+            role = R_STYLE;
+            clear_style(s);
+            if (set_slot(s, &s->st_id, "styleId", 1) || set_slot(s, &s->st_kind, "type", 1)) return -1;
+            /* `or ""`, `or "paragraph"` */
+            if (!s->st_id || PyUnicode_GET_LENGTH(s->st_id) == 0) { Py_INCREF(S_EMPTY); Py_XSETREF(s->st_id, S_EMPTY); }
+            if (!s->st_kind || PyUnicode_GET_LENGTH(s->st_kind) == 0) {
+                Py_INCREF(S_paragraph);
+                Py_XSETREF(s->st_kind, S_paragraph);
+            }
+            if (PyUnicode_CompareWithASCIIString(s->st_kind, "paragraph") == 0) {
+                int error;
+                PyObject *v = wval(s, "default", &error);
+                if (error) return -1;
+                if (v) {
+                    s->st_is_default = PyUnicode_CompareWithASCIIString(v, "1") == 0
+                                       || PyUnicode_CompareWithASCIIString(v, "true") == 0
+                                       || PyUnicode_CompareWithASCIIString(v, "on") == 0;
+                    Py_DECREF(v);
+                }
+            }
+        } else if (IS("docDefaults")) {
+            role = R_DOCDEF;
+            clear_style(s);
+        }
+    } else if (up == R_STYLE) {
+        if (IS("basedOn")) {
+            if (first(s, SEEN_BASED) && set_slot(s, &s->st_based, "val", 1)) return -1;
+        } else if (IS("pPr")) {
+            if (first(s, SEEN_PPR)) role = R_PPR;
+        } else if (IS("rPr")) {
+            if (first(s, SEEN_RPR)) role = R_LOOK;
+        }
+    } else if (up == R_PPR) {
+        if (IS("numPr") && first(s, SEEN_NUMPR)) role = R_NUMPR;
+    } else if (up == R_NUMPR) {
+        if (IS("numId")) {
+            if (first(s, SEEN_NUMID) && set_slot(s, &s->st_num_id, "val", 1)) return -1;
+        } else if (IS("ilvl")) {
+            if (first(s, SEEN_ILVL) && set_slot(s, &s->st_ilvl, "val", 1)) return -1;
+        }
+    } else if (up == R_DOCDEF) {
+        if (IS("rPrDefault") && first(s, SEEN_RPRDEFAULT)) role = R_RPRDEFAULT;
+    } else if (up == R_RPRDEFAULT) {
+        if (IS("rPr") && first(s, SEEN_RPR)) role = R_LOOK;
+    } else if (up == R_LOOK) {
+        if (IS("vanish") || IS("specVanish")) {
+            if (set_slot(s, &s->st_look[0], "val", 0)) return -1;
+        } else if (IS("color")) {
+            if (set_slot(s, &s->st_look[1], "val", 0) || set_slot(s, &s->st_look[2], "themeColor", 1)
+                || set_slot(s, &s->st_look[3], "themeTint", 1) || set_slot(s, &s->st_look[4], "themeShade", 1))
+                return -1;
+        }
+    }
+    s->role[d] = (unsigned char)role;
+    return 0;
+}
+
+/* the look slots as a tuple, ABSENT where nothing was said */
+static PyObject *look_slots(ScannerObject *s, PyObject *tuple, int at) {
+    for (int i = 0; i < 5; i++) {
+        PyObject *v = s->st_look[i] ? s->st_look[i] : ABSENT;
+        Py_INCREF(v);
+        PyTuple_SET_ITEM(tuple, at + i, v);
+    }
+    return tuple;
+}
+
+static int style_end(ScannerObject *s) {
+    int d = s->depth + 1;  /* the element just closed */
+    if (d < 1 || d > MAX_DEPTH + 1) return unsupported("nesting deeper than this scanner keeps");
+    int role = s->role[d];
+    if (role == R_STYLE) {
+        /* (kind, basedOn, numId, ilvl, vanish, color, themeColor, themeTint, themeShade) */
+        PyObject *record = PyTuple_New(9);
+        if (!record) return -1;
+        PyObject *head[4] = {s->st_kind, or_none(s->st_based), or_none(s->st_num_id), or_none(s->st_ilvl)};
+        for (int i = 0; i < 4; i++) {
+            Py_INCREF(head[i]);
+            PyTuple_SET_ITEM(record, i, head[i]);
+        }
+        look_slots(s, record, 4);
+        int failed = PyDict_SetItem(s->st_styles, s->st_id, record);
+        Py_DECREF(record);
+        if (failed) return -1;
+        if (s->st_is_default) {
+            Py_INCREF(s->st_id);
+            Py_XSETREF(s->st_default_paragraph, s->st_id);
+        }
+        clear_style(s);
+    } else if (role == R_DOCDEF) {
+        PyObject *defaults = PyTuple_New(5);
+        if (!defaults) return -1;
+        Py_XSETREF(s->st_defaults, look_slots(s, defaults, 0));
+        clear_style(s);
+    }
+    return 0;
+}
+
+/* A namespace name that libxml2 surely parses as a URI. The tree builder behind lxml's iterparse, which reads
+ * styles.xml for the reference, refuses namespace names that are not URI references (":", "a b", "%zz", "a|b",
+ * "http://[x"...), though the parser-target interface document.xml is read with only warns. So the StyleScanner
+ * reads only a conservative subset and hands back the rest: an absolute URI, scheme ":" then either "//", a host
+ * of letters, digits, dots and hyphens, an optional numeric port and a path, or a non-empty rest not starting
+ * with "/" (urn:...); path and rest of letters, digits and -._~:@!$'()*+,;=/ only (no %, ?, #, brackets). */
+static inline int alnum(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static int plain_uri(const unsigned char *v, Py_ssize_t n) {
+    static const char extra[] = "-._~:@!$'()*+,;=/";
+    Py_ssize_t i = 0;
+    if (n <= 0 || !((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= 'A' && v[0] <= 'Z'))) return 0;
+    while (i < n && (alnum(v[i]) || v[i] == '+' || v[i] == '-' || v[i] == '.')) i++;
+    if (i >= n || v[i] != ':') return 0;
+    i++;
+    if (i + 1 < n && v[i] == '/' && v[i + 1] == '/') {
+        i += 2;
+        Py_ssize_t host = i;
+        while (i < n && (alnum(v[i]) || v[i] == '.' || v[i] == '-')) i++;
+        if (i == host) return 0;
+        if (i < n && v[i] == ':') {
+            Py_ssize_t port = ++i;
+            while (i < n && v[i] >= '0' && v[i] <= '9') i++;
+            if (i == port) return 0;
+        }
+        if (i < n && v[i] != '/') return 0;
+    } else if (i >= n || v[i] == '/') {
+        return 0;
+    }
+    for (; i < n; i++) {
+        if (!alnum(v[i]) && !memchr(extra, v[i], sizeof(extra) - 1)) return 0;
+    }
+    return 1;
+}
+
 /* --- the tokenizer ----------------------------------------------------------------------------------- */
 
 #define NEED_MORE 0
@@ -1150,6 +1359,8 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
             unsigned char c = a->value[j];
             if (c <= ' ' || c >= 0x7F || c == '&' || c == '<') return unsupported("an unusual namespace name");
         }
+        if (s->styles_mode && a->value_len && !plain_uri(a->value, a->value_len))
+            return unsupported("a namespace name lxml's tree builder may refuse");
         int uri = intern_uri(s, a->value, a->value_len);
         if (uri == -2) return BAD;
         if (a->xmlns == 1) {
@@ -1208,7 +1419,9 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
     }
     open->code = code;
     s->depth++;
-    if (start_element(s, code)) return BAD;
+    if (s->styles_mode ? style_start(s, name + (prefix ? prefix + 1 : 0), name_len - (prefix ? prefix + 1 : 0))
+                       : start_element(s, code))
+        return BAD;
     if (empty) {
         s->depth--;
         s->names_len = open->name_at;
@@ -1216,7 +1429,7 @@ static Py_ssize_t start_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t
             s->nbindings--;
             if (s->bindings[s->nbindings].prefix_len == -1) s->default_uri = s->bindings[s->nbindings].uri;
         }
-        if (end_element(s)) return BAD;
+        if (s->styles_mode ? style_end(s) : end_element(s)) return BAD;
     }
     if (s->depth == 0) s->state = ST_EPILOG;
     return i;
@@ -1238,7 +1451,7 @@ static Py_ssize_t end_tag(ScannerObject *s, const unsigned char *p, Py_ssize_t n
         s->nbindings--;
         if (s->bindings[s->nbindings].prefix_len == -1) s->default_uri = s->bindings[s->nbindings].uri;
     }
-    if (end_element(s)) return BAD;
+    if (s->styles_mode ? style_end(s) : end_element(s)) return BAD;
     if (s->depth == 0) s->state = ST_EPILOG;
     return i + 1;
 }
@@ -1502,6 +1715,7 @@ static PyObject *scanner_close(ScannerObject *s) {
     if (used < 0) return NULL;
     if (used != s->len || s->state != ST_EPILOG) return unsupported("a document cut short or empty"), NULL;
     s->len = 0;
+    s->done = 1;
     Py_RETURN_NONE;
 }
 
@@ -1524,6 +1738,57 @@ static PyTypeObject ScannerType = {
     .tp_doc = "Scanner(tally, resolver, fixed, label_category, note_kind, note_refs, sections, max_depth): one part.",
     .tp_methods = Scanner_methods,
     .tp_init = (initproc)Scanner_init,
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)Scanner_dealloc,
+};
+
+static int StyleScanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "", kwlist)) return -1;
+    if (s->nuris || s->st_styles) {
+        PyErr_SetString(PyExc_RuntimeError, "a StyleScanner is initialised once");
+        return -1;
+    }
+    if (init_uris(s)) return -1;
+    s->st_styles = PyDict_New();
+    if (!s->st_styles) return -1;
+    s->styles_mode = 1;
+    s->max_depth = MAX_DEPTH;
+    s->state = ST_START;
+    s->default_uri = -1;
+    s->w_ns = NS_W_T; s->r_ns = NS_R_T;
+    s->collect = -1;
+    summary_reset(&s->text);
+    s->ready = 1;
+    return 0;
+}
+
+/* (docDefaults look slots or None, {styleId: record}, default paragraph style or None), once the part was read */
+static PyObject *StyleScanner_sheet(ScannerObject *s, PyObject *unused) {
+    if (!s->ready || !s->styles_mode || s->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "StyleScanner not initialised, or busy");
+        return NULL;
+    }
+    if (!s->done || s->stopped) return unsupported("the styles part was not read to its end"), NULL;
+    return PyTuple_Pack(3, or_none(s->st_defaults), s->st_styles, or_none(s->st_default_paragraph));
+}
+
+static PyMethodDef StyleScanner_methods[] = {
+    {"feed", (PyCFunction)Scanner_feed, METH_O, "Scan the next bytes of styles.xml."},
+    {"close", (PyCFunction)Scanner_close, METH_NOARGS, "The part is complete."},
+    {"sheet", (PyCFunction)StyleScanner_sheet, METH_NOARGS,
+     "(docDefaults look slots or None, {styleId: record}, default paragraph style or None)."},
+    {NULL}
+};
+
+static PyTypeObject StyleScannerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "portal.documents._fastcount.StyleScanner",
+    .tp_basicsize = sizeof(ScannerObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "StyleScanner(): styles.xml, read for StyleSheet (see styles.StyleSheet.from_scan).",
+    .tp_methods = StyleScanner_methods,
+    .tp_init = (initproc)StyleScanner_init,
     .tp_new = PyType_GenericNew,
     .tp_dealloc = (destructor)Scanner_dealloc,
 };
@@ -1563,7 +1828,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__fastcount(void) {
-    if (PyType_Ready(&TallyType) < 0 || PyType_Ready(&ScannerType) < 0) return NULL;
+    if (PyType_Ready(&TallyType) < 0 || PyType_Ready(&ScannerType) < 0 || PyType_Ready(&StyleScannerType) < 0)
+        return NULL;
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
     Unsupported = PyErr_NewException("portal.documents._fastcount.Unsupported", NULL, NULL);
@@ -1582,12 +1848,14 @@ PyMODINIT_FUNC PyInit__fastcount(void) {
         return NULL;
     Py_INCREF(&TallyType);
     Py_INCREF(&ScannerType);
+    Py_INCREF(&StyleScannerType);
     Py_INCREF(Unsupported);
     Py_INCREF(ABSENT);
     Py_INCREF(NO_LOOK);
     if (PyModule_AddObject(m, "Tally", (PyObject *)&TallyType) || PyModule_AddObject(m, "Scanner", (PyObject *)&ScannerType)
         || PyModule_AddObject(m, "Unsupported", Unsupported) || PyModule_AddObject(m, "ABSENT", ABSENT)
-        || PyModule_AddObject(m, "NO_LOOK", NO_LOOK))
+        || PyModule_AddObject(m, "NO_LOOK", NO_LOOK)
+        || PyModule_AddObject(m, "StyleScanner", (PyObject *)&StyleScannerType))
         return NULL;
     return m;
 }

@@ -269,14 +269,12 @@ class Package:
         With `locals_` (local names, e.g. ("style", "docDefaults")), only children of those names are
         yielded, and lxml filters them in C: the elements are counted from the bytes (each "<" that opens
         a tag), and libxml2 refuses nesting deeper than 256 itself, so no Python runs per element."""
-        data = self.read_small(name)
-        refuse_doctype(data, name)
         if locals_ is not None:
-            self.elements_left -= opening_tags(data)
-            if self.elements_left < 0:
-                raise too_large(f"{name} is too large or nested too deeply")
+            data = self._read_counted(name)
             yield from self._iter_children(data, name, [f"{{*}}{local}" for local in locals_])
             return
+        data = self.read_small(name)
+        refuse_doctype(data, name)
         events = etree.iterparse(io.BytesIO(data), events=("start", "end"), resolve_entities=False,
                                  no_network=True, load_dtd=False, huge_tree=False, remove_comments=True,
                                  remove_pis=True)
@@ -298,6 +296,25 @@ class Package:
                         del parent[0]
         except etree.XMLSyntaxError as error:
             raise damaged(f"{name}: {error}") from None
+
+    def _read_counted(self, name: str, count: Callable[[bytes], int] | None = None) -> bytes:
+        """A small part read whole, its DOCTYPE refused and its elements charged to the budget from the bytes
+        (by `opening_tags`, or `count`, the compiled copy of it)."""
+        data = self.read_small(name)
+        refuse_doctype(data, name)
+        self.elements_left -= (count or opening_tags)(data)
+        if self.elements_left < 0:
+            raise too_large(f"{name} is too large or nested too deeply")
+        return data
+
+    def scan_small(self, name: str, scanner, count: Callable[[bytes], int] | None = None) -> None:
+        """A small part into the compiled StyleScanner (feed/close), read, checked and charged exactly as
+        `iter_small` with `locals_` does, so both implementations refuse the same parts with the same messages
+        before either parses it; what the scanner does not read it hands back (raises its Unsupported)."""
+        view = memoryview(self._read_counted(name, count))
+        for at in range(0, len(view), CHUNK):
+            scanner.feed(view[at:at + CHUNK])
+        scanner.close()
 
     @staticmethod
     def _iter_children(data: bytes, name: str, tags: list[str]) -> Iterator[etree._Element]:

@@ -113,6 +113,13 @@ def _look_of(rpr: etree._Element | None) -> RunLook:
     return look_from_rpr(values)
 
 
+_LOOK_KEYS = ("vanish", "color", "themeColor", "themeTint", "themeShade")
+
+
+def _look_from_slots(slots, absent: object) -> RunLook:
+    return look_from_rpr({key: value for key, value in zip(_LOOK_KEYS, slots, strict=True) if value is not absent})
+
+
 @dataclass
 class _Style:
     kind: str
@@ -124,13 +131,16 @@ class _Style:
 
 @dataclass
 class StyleSheet:
-    """styles.xml, resolved on demand (each style once)."""
+    """styles.xml, resolved on demand (each style once). Built by `parse` (lxml; the reference) or, for the
+    compiled word counter, by `from_scan`."""
 
     styles: dict[str, _Style] = field(default_factory=dict)
     defaults: RunLook = field(default_factory=RunLook)
     default_paragraph: str | None = None
     _resolved: dict[str | None, RunLook] = field(default_factory=dict)
     _paragraph_looks: dict[str | None, RunLook] = field(default_factory=dict)
+    _records: dict[str, tuple] | None = None  # from_scan: styles not yet asked for
+    _absent: object = None
 
     @classmethod
     def parse(cls, elements: Iterable[etree._Element]) -> StyleSheet:
@@ -155,12 +165,34 @@ class StyleSheet:
                     sheet.default_paragraph = style_id
         return sheet
 
+    @classmethod
+    def from_scan(cls, scanned: tuple[tuple | None, dict[str, tuple], str | None], absent: object) -> StyleSheet:
+        """From what the compiled StyleScanner read of styles.xml (portal/documents/_fastcount.c): the same facts
+        `parse` keeps, as plain tuples; each style becomes a _Style only when a document asks for it.
+
+        `scanned` is (the docDefaults look slots or None, {styleId: (type, basedOn, numId, ilvl, *look slots)},
+        the default paragraph style or None); look slots are (vanish, color, themeColor, themeTint, themeShade),
+        `absent` where the w:rPr said nothing."""
+        defaults, records, default_paragraph = scanned
+        sheet = cls(default_paragraph=default_paragraph)
+        if defaults is not None:
+            sheet.defaults = _look_from_slots(defaults, absent)
+        sheet._records, sheet._absent = records, absent
+        return sheet
+
+    def _style(self, style_id: str) -> _Style | None:
+        style = self.styles.get(style_id)
+        if style is None and self._records is not None and style_id in self._records:
+            kind, based_on, num_id, ilvl, *slots = self._records[style_id]
+            style = self.styles[style_id] = _Style(kind, based_on, _look_from_slots(slots, self._absent), num_id, ilvl)
+        return style
+
     def _chain(self, style_id: str | None) -> list[_Style]:
         chain, seen = [], set()
-        while style_id and style_id in self.styles and style_id not in seen and len(chain) < 32:
+        while style_id and (style := self._style(style_id)) is not None and style_id not in seen and len(chain) < 32:
             seen.add(style_id)
-            chain.append(self.styles[style_id])
-            style_id = self.styles[style_id].based_on
+            chain.append(style)
+            style_id = style.based_on
         return chain
 
     def style_look(self, style_id: str | None) -> RunLook:
@@ -189,7 +221,7 @@ class StyleSheet:
         return num_id, ilvl
 
     def numbering_style_num_id(self, style_id: str) -> str | None:
-        style = self.styles.get(style_id)
+        style = self._style(style_id)
         return style.num_id if style else None
 
 

@@ -339,8 +339,15 @@ class _WordDocument:
         self.main = _main_part(package)
         self.rels = {rel_id: (kind, target) for rel_id, kind, target in package.relationships(self.main)}
         styles_part = self.part("styles")
-        self.styles = StyleSheet.parse(package.iter_small(styles_part, ("docDefaults", "style")) if styles_part
-                                       else ())
+        if fast is not None and styles_part:
+            # the compiled StyleScanner reads the facts StyleSheet.parse keeps; whatever it does not read it hands
+            # back (Unsupported), and count_words counts the whole document again with the reference
+            scanner = fast.StyleScanner()
+            package.scan_small(styles_part, scanner, fast.opening_tags)
+            self.styles = StyleSheet.from_scan(scanner.sheet(), fast.ABSENT)
+        else:
+            self.styles = StyleSheet.parse(package.iter_small(styles_part, ("docDefaults", "style")) if styles_part
+                                           else ())
         theme_part = self.part("theme")
         self.palette = Palette(parse_theme(package.parse_small(theme_part) if theme_part else None))
         numbering_part = self.part("numbering")
