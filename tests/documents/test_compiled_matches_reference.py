@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 from unittest import mock
 
@@ -20,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.documents import RefusedDocument, SafetyLimits, count_words, ooxml, wordcount
+from portal.documents import RefusedDocument, SafetyLimits, ooxml, wordcount
 from portal.documents.walker import CJK, INVISIBLE
 from tests.documents.builders import (
     DECL,
@@ -35,6 +34,7 @@ from tests.documents.builders import (
     styles,
     theme,
 )
+from tests.documents.implementations import outcome
 
 BOTH_AT_ONCE = True  # conftest.py: these tests compare the two implementations themselves
 fast = wordcount._fastcount
@@ -264,18 +264,6 @@ def test_generated_documents_count_the_same_in_both(data, chunk):
 
 
 # --- broken, hostile and unusual XML ---------------------------------------------------------------------
-
-def outcome(data: bytes, *, compiled: bool, limits: SafetyLimits = ooxml.DEFAULT_LIMITS):
-    """What count_words says, with the compiled path (and its fallback) or the pure-Python walker only."""
-    environment = {} if compiled else {wordcount.PURE_PYTHON_SWITCH: "1"}
-    with mock.patch.dict(os.environ, environment):
-        if compiled:
-            os.environ.pop(wordcount.PURE_PYTHON_SWITCH, None)
-        try:
-            return count_words(io.BytesIO(data), limits=limits).as_dict()
-        except RefusedDocument as refusal:
-            return refusal.code, refusal.reason
-
 
 def handed_back(data: bytes, limits: SafetyLimits = ooxml.DEFAULT_LIMITS) -> bool:
     try:

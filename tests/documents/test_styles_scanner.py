@@ -14,18 +14,17 @@
 from __future__ import annotations
 
 import io
-import os
 import zipfile
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.documents import RefusedDocument, SafetyLimits, count_words, ooxml, wordcount
+from portal.documents import RefusedDocument, SafetyLimits, ooxml, wordcount
 from portal.documents.styles import StyleSheet
 from tests.documents.builders import DECL, STRICT_W, W, docx_bytes
 from tests.documents.corpus import corpus_dir
+from tests.documents.implementations import outcome
 
 BOTH_AT_ONCE = True  # these tests compare the two implementations themselves
 fast = wordcount._fastcount
@@ -373,17 +372,6 @@ def test_styles_fed_in_small_chunks_read_the_same(size):
 
 
 # --- whole documents ------------------------------------------------------------------------------------
-
-def outcome(data: bytes, *, compiled: bool):
-    environment = {} if compiled else {wordcount.PURE_PYTHON_SWITCH: "1"}
-    with mock.patch.dict(os.environ, environment):
-        if compiled:
-            os.environ.pop(wordcount.PURE_PYTHON_SWITCH, None)
-        try:
-            return count_words(io.BytesIO(data)).as_dict()
-        except RefusedDocument as refusal:
-            return refusal.code, refusal.reason
-
 
 def body_using_styles(ids: list[str]) -> str:
     paragraphs = []
