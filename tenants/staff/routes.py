@@ -41,18 +41,25 @@ def request_account():
         page=lambda form: form_page("centre/staff_request.html", form, centre=g.centre))
 
 
-def _decide(user_id: int, form, invalid: str, decide, done: str):
-    """The Quality contact's decision on one account: validate, apply, answer with its row or a redirect."""
+EXPIRED = "The form expired: reload the page and try again."
+
+
+def _account(user_id: int) -> User:
+    """An account of this centre, for the Quality contact to decide on."""
     require_quality_contact()
-    user = get_or_404(User, user_id)
-    message, error = attempt(form, lambda: decide(user), done=done, invalid=invalid)
+    return get_or_404(User, user_id)
+
+
+def _decide(user: User, form, decide, done: str):
+    """The Quality contact's decision on one account: validate, apply, answer with its row or a redirect."""
+    message, error = attempt(form, lambda: decide(user), done=done, invalid=EXPIRED)
     return partial_or_see_other("centre/_staff_row.html", "centre.staff.accounts", message=message.format(user=user),
                                 error=error, user=user, form=ConfirmForm(), decline_form=ReasonForm())
 
 
 @bp.post("/accounts/<int:user_id>/approve")
 def approve(user_id: int):
-    return _decide(user_id, ConfirmForm(), "The form expired: reload the page and try again.",
+    return _decide(_account(user_id), ConfirmForm(),
                    lambda u: services.approve_staff_account(g.centre, u, by=current_user),
                    "Approved {user.name}: they have been emailed a link to set their password.")
 
@@ -61,24 +68,21 @@ def approve(user_id: int):
 def decline(user_id: int):
     """A reason left out (or too long) is an error of the form (GOV.UK): beside the box and in the page's error
     summary — with the row and, out of band, the summary for htmx; the whole page (422) otherwise."""
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        require_quality_contact()
-        user = get_or_404(User, user_id)
-        form.reason.id = f"reason-{user.id}"  # each row has its own box: the summary links to this one
-        if htmx and not htmx.history_restore_request:
-            return render_template("centre/_staff_row.html", user=user, notice="", form=ConfirmForm(),
-                                   decline_form=form)
-        return render_template("centre/staff.html", centre=g.centre, staff=services.staff_of(g.centre),
-                               form=ConfirmForm(), decline_form=form), 422
-    return _decide(user_id, form, "Give a reason to decline an account request.",
-                   lambda u: services.decline_staff_account(g.centre, u, by=current_user, reason=form.reason.data),
-                   "Declined the account request for {user.name}.")
+    user, form = _account(user_id), ReasonForm()
+    if form.validate_on_submit():
+        return _decide(user, form, lambda u: services.decline_staff_account(g.centre, u, by=current_user,
+                                                                            reason=form.reason.data),
+                       "Declined the account request for {user.name}.")
+    form.reason.id = f"reason-{user.id}"  # each row has its own box: the summary links to this one
+    if htmx and not htmx.history_restore_request:
+        return render_template("centre/_staff_row.html", user=user, notice="", form=ConfirmForm(), decline_form=form)
+    return render_template("centre/staff.html", centre=g.centre, staff=services.staff_of(g.centre),
+                           form=ConfirmForm(), decline_form=form), 422
 
 
 @bp.post("/accounts/<int:user_id>/close")
 def close(user_id: int):
-    return _decide(user_id, ConfirmForm(), "The form expired: reload the page and try again.",
+    return _decide(_account(user_id), ConfirmForm(),
                    lambda u: services.close_staff_account(g.centre, u, by=current_user),
                    "Closed {user.name}'s account: they are signed out and cannot sign in.")
 
