@@ -349,6 +349,20 @@ static int init_uris(ScannerObject *s) {
     return 0;
 }
 
+/* What both scanners start with: the known namespaces, the tokenizer before the part's first byte, nothing
+ * collected. */
+static int init_tokenizer(ScannerObject *s, int max_depth) {
+    if (init_uris(s)) return -1;
+    s->max_depth = max_depth < MAX_DEPTH ? max_depth : MAX_DEPTH;
+    s->state = ST_START;
+    s->default_uri = -1;
+    s->w_ns = NS_W_T; s->r_ns = NS_R_T;
+    s->collect = -1;
+    s->fields = NULL;
+    summary_reset(&s->text);
+    return 0;
+}
+
 static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"tally", "resolver", "fixed", "label_category", "note_kind", "note_refs", "sections",
                              "max_depth", NULL};
@@ -368,7 +382,7 @@ static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_ValueError, "category, label category or note kind out of range");
         return -1;
     }
-    if (init_uris(s)) return -1;
+    if (init_tokenizer(s, max_depth)) return -1;
     s->para_cache = PyDict_New(); s->label_cache = PyDict_New(); s->run_cache = PyDict_New();
     if (!s->para_cache || !s->label_cache || !s->run_cache) return -1;
     Py_INCREF(tally); s->tally = (TallyObject *)tally;
@@ -376,13 +390,6 @@ static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
     Py_INCREF(note_refs); s->note_refs = note_refs;
     Py_INCREF(sections); s->sections = sections;
     s->fixed = fixed; s->label_category = label_category; s->note_kind = note_kind;
-    s->max_depth = max_depth < MAX_DEPTH ? max_depth : MAX_DEPTH;
-    s->state = ST_START;
-    s->default_uri = -1;
-    s->w_ns = NS_W_T; s->r_ns = NS_R_T;
-    s->collect = -1;
-    s->fields = NULL;
-    summary_reset(&s->text);
     s->ready = 1;
     return 0;
 }
@@ -1465,16 +1472,18 @@ static int char_length(const unsigned char *p, Py_ssize_t n) {
     return k < 0 ? unsupported("a character that is not UTF-8 or not allowed in XML") : k;
 }
 
-/* "<!--" ... "-->", characters checked */
-static Py_ssize_t comment(const unsigned char *p, Py_ssize_t n, int final) {
-    Py_ssize_t i = 4;
+/* From p[i], characters checked, to the closing "-->" of a comment (`is_comment`: where "--" must close it) or "?>"
+ * of a processing instruction: the length through its ">", or NEED_MORE / unsupported(cut_short) at the end. */
+static Py_ssize_t through_close(const unsigned char *p, Py_ssize_t n, Py_ssize_t i, int is_comment, int final,
+                                const char *cut_short) {
+    unsigned char mark = is_comment ? '-' : '?';
+    Py_ssize_t gt = is_comment ? 2 : 1;  /* where the '>' stands after the mark */
     while (i < n) {
-        unsigned char c = p[i];
-        if (c == '-') {
-            if (i + 2 >= n) break;
-            if (p[i + 1] == '-') {
-                if (p[i + 2] == '>') return i + 3;
-                return unsupported("'--' in a comment");
+        if (p[i] == mark) {
+            if (i + gt >= n) break;
+            if (!is_comment || p[i + 1] == '-') {
+                if (p[i + gt] == '>') return i + gt + 1;
+                if (is_comment) return unsupported("'--' in a comment");
             }
             i++;
             continue;
@@ -1484,7 +1493,12 @@ static Py_ssize_t comment(const unsigned char *p, Py_ssize_t n, int final) {
         if (k == 0) break;
         i += k;
     }
-    return final ? unsupported("a comment cut short") : NEED_MORE;
+    return final ? unsupported(cut_short) : NEED_MORE;
+}
+
+/* "<!--" ... "-->", characters checked */
+static Py_ssize_t comment(const unsigned char *p, Py_ssize_t n, int final) {
+    return through_close(p, n, 4, 1, final, "a comment cut short");
 }
 
 /* "<?target ...?>" (not the XML declaration) */
@@ -1496,20 +1510,7 @@ static Py_ssize_t processing_instruction(const unsigned char *p, Py_ssize_t n, i
     if (i - 2 == 3 && (p[2] | 0x20) == 'x' && (p[3] | 0x20) == 'm' && (p[4] | 0x20) == 'l')
         return unsupported("an XML declaration after the start");
     if (!is_space(p[i]) && p[i] != '?') return unsupported("a processing instruction this scanner does not read");
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c == '?') {
-            if (i + 1 >= n) break;
-            if (p[i + 1] == '>') return i + 2;
-            i++;
-            continue;
-        }
-        int k = char_length(p + i, n - i);
-        if (k < 0) return -1;
-        if (k == 0) break;
-        i += k;
-    }
-    return final ? unsupported("a processing instruction cut short") : NEED_MORE;
+    return through_close(p, n, i, 0, final, "a processing instruction cut short");
 }
 
 /* The XML declaration, strictly: version 1.0, encoding UTF-8 if any, standalone yes/no if any. */
@@ -1749,16 +1750,10 @@ static int StyleScanner_init(ScannerObject *s, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_RuntimeError, "a StyleScanner is initialised once");
         return -1;
     }
-    if (init_uris(s)) return -1;
+    if (init_tokenizer(s, MAX_DEPTH)) return -1;
     s->st_styles = PyDict_New();
     if (!s->st_styles) return -1;
     s->styles_mode = 1;
-    s->max_depth = MAX_DEPTH;
-    s->state = ST_START;
-    s->default_uri = -1;
-    s->w_ns = NS_W_T; s->r_ns = NS_R_T;
-    s->collect = -1;
-    summary_reset(&s->text);
     s->ready = 1;
     return 0;
 }
