@@ -12,9 +12,15 @@ import logging
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Engine, Enum, TypeDecorator, event, exc
+from sqlalchemy import DateTime, Engine, Enum, Index, TypeDecorator, event, exc, text
 
 from portal.extensions import db
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index (or unique constraint) of the rows matching `where`, a SQL condition: the same on PostgreSQL and
+    SQLite."""
+    return Index(name, *columns, unique=unique, postgresql_where=text(where), sqlite_where=text(where))
 
 
 class UTCDateTime(TypeDecorator):

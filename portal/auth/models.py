@@ -6,10 +6,10 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import UTCDateTime, enum_column, utcnow
+from portal.db import UTCDateTime, enum_column, partial_index, utcnow
 from portal.extensions import db
 from portal.tenancy import CentreOwnedOptional
 
@@ -54,8 +54,7 @@ class User(UserMixin, CentreOwnedOptional, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         # At most one Quality contact per centre, held by the database.
-        Index("uq_user_account_quality_contact", "centre_id", unique=True,
-              sqlite_where=text("is_quality_contact"), postgresql_where=text("is_quality_contact")),
+        partial_index("uq_user_account_quality_contact", "centre_id", unique=True, where="is_quality_contact"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -22,14 +21,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.auth.models import Role
-from portal.db import UTCDateTime, enum_column, utcnow
+from portal.db import UTCDateTime, enum_column, partial_index, utcnow
 from portal.extensions import db
 from portal.tenancy import CentreOwnedOptional
 
@@ -127,8 +125,7 @@ class Complaint(CentreOwnedOptional, db.Model):
     __tablename__ = "complaint"
     __table_args__ = (UniqueConstraint("centre_id", "number", name="uq_complaint_centre_number"),
                       # the reports count reports routed elsewhere (few) by month without reading every complaint
-                      Index("ix_complaint_referred_received", "received_at", postgresql_where=text(REFERRED),
-                            sqlite_where=text(REFERRED)))
+                      partial_index("ix_complaint_referred_received", "received_at", where=REFERRED))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer)

@@ -31,7 +31,7 @@ class Month:
         return cls(value.year, value.month)
 
     def plus(self, months: int) -> Month:
-        index = self.year * 12 + self.month - 1 + months
+        index = self.index + months
         return Month(index // 12, index % 12 + 1)
 
     @property

@@ -22,12 +22,11 @@ from sqlalchemy import (
     case,
     event,
     false,
-    text,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import UTCDateTime, enum_column, utcnow
+from portal.db import UTCDateTime, enum_column, partial_index, utcnow
 from portal.extensions import db
 from portal.tenancy import CentreOwned
 
@@ -105,8 +104,8 @@ class Submission(CentreOwned, db.Model):
     __tablename__ = "submission"
     __table_args__ = (
         CheckConstraint(f"number BETWEEN 1 AND {MAX_SUBMISSION_NUMBER}", name="number_range"),
-        Index("uq_submission_current_number", "learner_id", "unit_id", "number", unique=True,
-              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+        partial_index("uq_submission_current_number", "learner_id", "unit_id", "number", unique=True,
+                      where="is_current"),
         # Sorted and paged by the database (issue 11 §1; migration 0010_perfpages): the tracker's sorts (the "due"
         # sort's index, with its descending columns, follows the class) ...
         Index("ix_submission_tracker_uploaded", "centre_id", "is_current", "uploaded_at", "id"),
@@ -120,12 +119,10 @@ class Submission(CentreOwned, db.Model):
         Index("ix_submission_centre_excess_accepted", "centre_id", "excess_fee_accepted_at"),
         # ... and finds the items not yet billed without reading the billed history: only they are in these
         # (partial) indexes, so the work grows with what is due, never with the years already invoiced.
-        Index("ix_submission_unbilled_resubmission", "centre_id", "clock_started_at",
-              sqlite_where=text("number > 1 AND clock_started_at IS NOT NULL AND NOT resubmission_billed"),
-              postgresql_where=text("number > 1 AND clock_started_at IS NOT NULL AND NOT resubmission_billed")),
-        Index("ix_submission_unbilled_excess", "centre_id", "excess_fee_accepted_at",
-              sqlite_where=text("excess_fees > 0 AND excess_fee_accepted_at IS NOT NULL AND NOT excess_billed"),
-              postgresql_where=text("excess_fees > 0 AND excess_fee_accepted_at IS NOT NULL AND NOT excess_billed")),
+        partial_index("ix_submission_unbilled_resubmission", "centre_id", "clock_started_at",
+                      where="number > 1 AND clock_started_at IS NOT NULL AND NOT resubmission_billed"),
+        partial_index("ix_submission_unbilled_excess", "centre_id", "excess_fee_accepted_at",
+                      where="excess_fees > 0 AND excess_fee_accepted_at IS NOT NULL AND NOT excess_billed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
