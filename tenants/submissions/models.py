@@ -19,10 +19,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    case,
     event,
     false,
-    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -283,13 +281,3 @@ def due_now(status: SubmissionStatus, qc_due: datetime | None, sla_due: datetime
 def _keep_due_at(mapper, connection, submission: Submission) -> None:
     submission.due_at = due_now(SubmissionStatus(submission.status or SubmissionStatus.AWAITING_QC),
                                 submission.qc_due, submission.sla_due)
-
-
-def recompute_due_at() -> None:
-    """Set every submission's `due_at` in one UPDATE: for rows written without the ORM (bulk seeding), as the
-    migration that added the column did."""
-    table = Submission.__table__
-    db.session.execute(update(table).values(due_at=case(
-        (table.c.status == SubmissionStatus.AWAITING_QC.value, table.c.qc_due),
-        (table.c.status.in_([SubmissionStatus.MARKING.value, SubmissionStatus.MARKED.value]), table.c.sla_due),
-        else_=None)))

@@ -53,12 +53,13 @@ def test_every_tracker_sort_and_queue_page_is_ordered_and_limited_by_the_databas
 
 
 def test_stored_sort_columns_are_kept_by_the_orm_and_recomputed_after_bulk_writes(setting):
-    """`submission.due_at` follows every flush; rows written without the ORM (bulk seeding) get it back from
-    `recompute_due_at`, as `complaint.stage_position` from `recompute_stage_positions`."""
+    """`submission.due_at` follows every flush (bulk seeding writes it with each row, by `due_now`:
+    tests/test_seed_scale.py); `complaint.stage_position` too, and rows written without the ORM get it back from
+    `recompute_stage_positions`."""
     from sqlalchemy import select, update
 
     from tenants.complaints.models import Complaint, ComplaintStage, recompute_stage_positions
-    from tenants.submissions.models import Submission, SubmissionStatus, recompute_due_at
+    from tenants.submissions.models import SubmissionStatus
 
     (person,) = learners(setting.centre, 1)
     row = add_submission(setting.centre, person, setting.unit)
@@ -69,11 +70,6 @@ def test_stored_sort_columns_are_kept_by_the_orm_and_recomputed_after_bulk_write
     row.status = SubmissionStatus.RELEASED
     db.session.commit()
     assert row.due_at is None
-    db.session.execute(update(Submission).values(due_at=row.sla_due, status=SubmissionStatus.AWAITING_QC))
-    recompute_due_at()
-    db.session.commit()
-    db.session.refresh(row)
-    assert row.due_at == row.qc_due
     from portal.db import commit
     from tenants.complaints import escalation
     from tenants.complaints.intake import ComplaintDetails
